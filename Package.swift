@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernel targets are always compiled optimised (tests included): debug builds of the numeric loops are
+// hundreds of times slower. `-Ounchecked` drops bounds checks, so kernel code reports programmer errors
+// with `fatalError`, which still traps.
+var kernelFlags: [String] = ["-Ounchecked"]
+var optimisedFlags: [String] = ["-O"]
+#if arch(x86_64) && os(Linux)
+kernelFlags += ["-target-cpu", "haswell"]
+optimisedFlags += ["-target-cpu", "haswell"]
+#endif
+
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(kernelFlags)]
+let optimisedSettings: [SwiftSetting] = [.unsafeFlags(optimisedFlags)]
+
+let package = Package(
+    name: "VTFusion",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "VTFusionKit", targets: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation"]),
+        .executable(name: "vtfusion", targets: ["vtfusion"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Linux). On Apple platforms Accelerate / ImageIO serve instead.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+
+        .target(name: "Tensor",
+                dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+                swiftSettings: kernelSettings),
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimisedSettings),
+        .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CJPEG"], swiftSettings: kernelSettings),
+        .target(name: "Tokenizers", swiftSettings: optimisedSettings),
+        .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers"], swiftSettings: optimisedSettings),
+        .target(name: "VTFusion", dependencies: ["Backbones"], swiftSettings: optimisedSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging"], swiftSettings: kernelSettings),
+        .executableTarget(name: "vtfusion",
+                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: optimisedSettings),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

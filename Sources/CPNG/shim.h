@@ -1,0 +1,4 @@
+#ifndef VTFUSION_CPNG_SHIM_H
+#define VTFUSION_CPNG_SHIM_H
+#include <png.h>
+#endif

@@ -1,0 +1,2 @@
+import Tensor
+print("vtfusion", BLAS.coreName)
