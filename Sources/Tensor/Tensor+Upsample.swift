@@ -59,16 +59,20 @@ extension Tensor {
         let x = contiguousView()
         let out = Tensor(uninitializedShape: [n, c, oh, ow])
         let src = x.pointer, dst = out.pointer
-        Threading.parallelFor(planes * oh, grain: max(1, 8_192 / max(ow, 1))) { range in
-            for t in range {
-                let p = t / oh, i = t % oh
-                let ty = ry[i]
-                let r0 = src + p * inPlane + ty.i0 * w, r1 = src + p * inPlane + ty.i1 * w, d = dst + t * ow
-                for j in 0..<ow {
-                    let tx = rx[j]
-                    let top = tx.l0 * r0[tx.i0] + tx.l1 * r0[tx.i1]
-                    let bottom = tx.l0 * r1[tx.i0] + tx.l1 * r1[tx.i1]
-                    d[j] = ty.l0 * top + ty.l1 * bottom
+        ry.withUnsafeBufferPointer { ryb in
+            rx.withUnsafeBufferPointer { rxb in
+                let tys = ryb.baseAddress!, txs = rxb.baseAddress!
+                Threading.parallelFor(planes * oh, grain: max(1, 8_192 / max(ow, 1))) { range in
+                    for t in range {
+                        let p = t / oh, ty = tys[t % oh]
+                        let r0 = src + p * inPlane + ty.i0 * w, r1 = src + p * inPlane + ty.i1 * w, d = dst + t * ow
+                        for j in 0..<ow {
+                            let tx = txs[j]
+                            let top = tx.l0 * r0[tx.i0] + tx.l1 * r0[tx.i1]
+                            let bottom = tx.l0 * r1[tx.i0] + tx.l1 * r1[tx.i1]
+                            d[j] = ty.l0 * top + ty.l1 * bottom
+                        }
+                    }
                 }
             }
         }
@@ -77,19 +81,24 @@ extension Tensor {
             let gc = g.contiguousView()
             let gx = Tensor(shape: inShape, repeating: 0)
             let gp = gc.pointer, dx = gx.pointer
-            Threading.parallelFor(planes, grain: max(1, 8_192 / max(outPlane, 1))) { range in
-                for p in range {
-                    let gq = gp + p * outPlane, d = dx + p * inPlane
-                    for i in 0..<oh {
-                        let ty = ry[i]
-                        let r0 = d + ty.i0 * w, r1 = d + ty.i1 * w, gr = gq + i * ow
-                        for j in 0..<ow {
-                            let tx = rx[j], v = gr[j]
-                            let v0 = ty.l0 * v, v1 = ty.l1 * v
-                            r0[tx.i0] += tx.l0 * v0
-                            r0[tx.i1] += tx.l1 * v0
-                            r1[tx.i0] += tx.l0 * v1
-                            r1[tx.i1] += tx.l1 * v1
+            ry.withUnsafeBufferPointer { ryb in
+                rx.withUnsafeBufferPointer { rxb in
+                    let tys = ryb.baseAddress!, txs = rxb.baseAddress!
+                    Threading.parallelFor(planes, grain: max(1, 8_192 / max(outPlane, 1))) { range in
+                        for p in range {
+                            let gq = gp + p * outPlane, d = dx + p * inPlane
+                            for i in 0..<oh {
+                                let ty = tys[i]
+                                let r0 = d + ty.i0 * w, r1 = d + ty.i1 * w, gr = gq + i * ow
+                                for j in 0..<ow {
+                                    let tx = txs[j], v = gr[j]
+                                    let v0 = ty.l0 * v, v1 = ty.l1 * v
+                                    r0[tx.i0] += tx.l0 * v0
+                                    r0[tx.i1] += tx.l1 * v0
+                                    r1[tx.i0] += tx.l0 * v1
+                                    r1[tx.i1] += tx.l1 * v1
+                                }
+                            }
                         }
                     }
                 }

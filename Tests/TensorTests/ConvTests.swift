@@ -61,6 +61,7 @@ final class ConvTests: XCTestCase {
         Case(x: [2, 4, 6, 7], w: [6, 2, 3, 3], bias: true, s: (2, 1), p: (1, 1), g: 2),
         Case(x: [3, 6, 5, 5], w: [3, 2, 1, 1], bias: false, g: 3),              // 1x1 grouped, chunked
         Case(x: [2, 3, 16, 17], w: [4, 3, 1, 1], bias: true),                   // 1x1 direct path
+        Case(x: [2, 4, 16, 16], w: [6, 2, 1, 1], bias: false, g: 2),            // grouped 1x1 direct path
         Case(x: [2, 3, 8, 12], w: [5, 3, 4, 4], bias: true, s: (4, 4)),         // patchify
         Case(x: [1, 2, 5, 5], w: [2, 2, 5, 5], bias: false, p: (2, 2)),         // kernel as large as image
     ]
@@ -85,9 +86,12 @@ final class ConvTests: XCTestCase {
                             dilation: cs.d, groups: cs.g)
             }
         }
-        // The direct 1x1 path on a larger map: check a handful of weights and biases only (input small too).
-        let x = randomTensor([1, 2, 16, 16], seed: 70), w = randomTensor([3, 2, 1, 1], seed: 71)
-        gradCheck([x, w, randomTensor([3], seed: 72)]) { t in t[0].conv2d(weight: t[1], bias: t[2]) }
+        // The direct (no im2col) 1x1 path needs a map of at least 256 pixels; grouped to cover group offsets.
+        let x = randomTensor([1, 4, 16, 16], seed: 70), w = randomTensor([6, 2, 1, 1], seed: 71)
+        gradCheck([x, w, randomTensor([6], seed: 72)]) { t in t[0].conv2d(weight: t[1], bias: t[2], groups: 2) }
+        XCTAssertTrue(ConvProblem(geo: ConvGeometry(channels: 4, height: 16, width: 16, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0,
+                                                    pw: 0, dh: 1, dw: 1, outHeight: 16, outWidth: 16),
+                                  batch: 1, columnChannels: 6, groups: 2).direct)
     }
 
     /// Batches whose images are split over several GEMM chunks (and single-image chunks) agree with
@@ -146,6 +150,10 @@ final class ConvTests: XCTestCase {
                 t[0].convTranspose2d(weight: t[1], bias: t.count > 2 ? t[2] : nil, stride: cs.s, padding: cs.p,
                                      outputPadding: cs.op, groups: cs.g, dilation: cs.d)
             }
+        }
+        // Pointwise transposed conv on a 16x16 map takes the direct path (grouped).
+        gradCheck([randomTensor([1, 4, 16, 16], seed: 145), randomTensor([4, 3, 1, 1], seed: 146)]) { t in
+            t[0].convTranspose2d(weight: t[1], groups: 2)
         }
     }
 

@@ -24,11 +24,14 @@ public struct ConvProblem: Sendable {
     var imageSize: Int { geo.channels * geo.plane }
     var columnSize: Int { columnChannels * geo.cols }
 
+    /// Columns (images x output positions) aimed for per GEMM.
+    static let targetColumns = 4_096
+
     /// Images per chunk: enough columns for an efficient GEMM, bounded memory for the column buffer.
     var chunk: Int {
         let l = max(geo.cols, 1)
         if geo.isPointwise && l >= 256 { return 1 }
-        let wanted = max(1, 4_096 / l)
+        let wanted = max(1, ConvProblem.targetColumns / l)
         let memoryCap = max(1, (1 << 23) / max(geo.rows * l, 1))
         return max(1, min(batch, wanted, memoryCap))
     }
