@@ -1,0 +1,76 @@
+/// A decision threshold and how it was chosen. Decision rule: anomalous when `score >= threshold`.
+public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// How the threshold was set.
+    public enum Method: String, Codable, Sendable {
+        /// From normal scores alone, for a target false-alarm rate.
+        case falseAlarmRate
+        /// F1-optimal on labelled scores.
+        case f1Optimal
+    }
+
+    public var threshold: Double
+    public var method: Method
+    /// Number of scores the threshold was set from.
+    public var sampleCount: Int
+    /// For ``Method/falseAlarmRate``: the requested rate.
+    public var targetFalseAlarmRate: Double?
+    /// Fraction of the normal scores at or above the threshold (for both methods when normals were given).
+    public var achievedFalseAlarmRate: Double?
+    /// For ``Method/f1Optimal``: the F1 reached on the labelled scores.
+    public var f1: Double?
+
+    public var description: String {
+        switch method {
+        case .falseAlarmRate:
+            let target = targetFalseAlarmRate ?? .nan
+            let achieved = achievedFalseAlarmRate ?? .nan
+            return "threshold \(threshold): false-alarm rate \(achieved) on \(sampleCount) normal scores "
+                + "(target \(target)); anomalous when score >= threshold"
+        case .f1Optimal:
+            return "threshold \(threshold): F1-optimal (F1 \(f1 ?? .nan)) on \(sampleCount) labelled scores; "
+                + "anomalous when score >= threshold"
+        }
+    }
+}
+
+/// Threshold selection helpers.
+public enum Thresholds {
+    /// The lowest threshold whose false-alarm rate on `normalScores` does not exceed `rate`.
+    ///
+    /// With the normal scores sorted descending `s_1 >= ... >= s_n` and `m = floor(rate * n)` alarms allowed,
+    /// the threshold is the smallest `Double` above `s_(m+1)` (any lower threshold would flag `s_(m+1)` too).
+    /// Ties can make the achieved rate lower than `rate`. With `m >= n` every normal score may alarm and the
+    /// threshold is the lowest normal score. Typical use: leave-one-out scores of the k references.
+    ///
+    /// - Throws: ``MetricError/empty(metric:)``, ``MetricError/nanScore(index:image:)``,
+    ///   ``MetricError/invalidArgument(_:)`` when `rate` is outside [0, 1].
+    public static func forFalseAlarmRate(_ rate: Double, normalScores: [Double]) throws -> ThresholdChoice {
+        guard rate >= 0 && rate <= 1 else {
+            throw MetricError.invalidArgument("false-alarm rate must be in [0, 1], got \(rate)")
+        }
+        guard !normalScores.isEmpty else { throw MetricError.empty(metric: "false-alarm threshold") }
+        if let bad = normalScores.firstIndex(where: { $0.isNaN }) { throw MetricError.nanScore(index: bad, image: nil) }
+        let sorted = normalScores.sorted(by: >)
+        let n = sorted.count
+        let allowed = Int((rate * Double(n) + 1e-9).rounded(.down))
+        let threshold = allowed >= n ? sorted[n - 1] : sorted[allowed].nextUp
+        let alarms = sorted.reduce(0) { $0 + ($1 >= threshold ? 1 : 0) }
+        return ThresholdChoice(threshold: threshold, method: .falseAlarmRate, sampleCount: n,
+                               targetFalseAlarmRate: rate, achievedFalseAlarmRate: Double(alarms) / Double(n), f1: nil)
+    }
+
+    /// The F1-optimal threshold on labelled scores (the threshold of ``ClassificationMetrics/f1Max(scores:labels:)``).
+    public static func f1Optimal(scores: [Double], labels: [Bool]) throws -> ThresholdChoice {
+        let best = try ClassificationMetrics.f1Max(scores: scores, labels: labels)
+        var normals = 0
+        var alarms = 0
+        for (s, l) in zip(scores, labels) where !l {
+            normals += 1
+            if s >= best.threshold { alarms += 1 }
+        }
+        return ThresholdChoice(threshold: best.threshold, method: .f1Optimal, sampleCount: scores.count,
+                               targetFalseAlarmRate: nil,
+                               achievedFalseAlarmRate: normals > 0 ? Double(alarms) / Double(normals) : nil,
+                               f1: best.value)
+    }
+}
