@@ -45,7 +45,7 @@ extension Tensor {
         let src = x.pointer, dst = out.pointer
         argmax.withUnsafeMutableBufferPointer { am in
             let idx = am.baseAddress!
-            Threading.parallelFor(planes, grain: max(1, 16_384 / max(inPlane, 1))) { range in
+            Threading.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(inPlane, 1))) { range in
                 for p in range {
                     let xp = src + p * inPlane, op = dst + p * outPlane, ip = idx + p * outPlane
                     for i in 0..<oh {
@@ -73,7 +73,7 @@ extension Tensor {
             let gp = gc.pointer, dx = gx.pointer
             indices.withUnsafeBufferPointer { am in
                 let idx = am.baseAddress!
-                Threading.parallelFor(planes, grain: max(1, 16_384 / max(outPlane, 1))) { range in
+                Threading.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(outPlane, 1))) { range in
                     for p in range {
                         let d = dx + p * inPlane, gq = gp + p * outPlane, ip = idx + p * outPlane
                         for k in 0..<outPlane { d[Int(ip[k])] += gq[k] }
@@ -97,7 +97,7 @@ extension Tensor {
         check(h + 2 * padding.0 >= kernel.0 && w + 2 * padding.1 >= kernel.1 && oh >= 1 && ow >= 1,
               "\(op): input \(shape) with padding \(padding) is smaller than the kernel \(kernel)")
         func windows(_ size: Int, _ out: Int, _ k: Int, _ s: Int, _ p: Int) -> [(Int, Int)] {
-            (0..<out).map { i in (max(i * s - p, 0), min(i * s - p + k, size)) }
+            (0..<out).map { i in (Swift.max(i * s - p, 0), Swift.min(i * s - p + k, size)) }
         }
         return (windows(h, oh, kernel.0, stride.0, padding.0), windows(w, ow, kernel.1, stride.1, padding.1))
     }
@@ -112,7 +112,7 @@ extension Tensor {
         for i in 0..<oh {
             for j in 0..<ow {
                 let area = (rows[i].1 - rows[i].0) * (cols[j].1 - cols[j].0)
-                inv[i * ow + j] = 1 / (fixedDivisor ?? Float(max(area, 1)))
+                inv[i * ow + j] = 1 / (fixedDivisor ?? Float(Swift.max(area, 1)))
             }
         }
         let x = contiguousView()
@@ -120,7 +120,7 @@ extension Tensor {
         let src = x.pointer, dst = out.pointer
         inv.withUnsafeBufferPointer { ivb in
             let iv = ivb.baseAddress!
-            Threading.parallelFor(planes, grain: max(1, 16_384 / max(inPlane, 1))) { range in
+            Threading.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(inPlane, 1))) { range in
                 for p in range {
                     let xp = src + p * inPlane, o = dst + p * outPlane
                     for i in 0..<oh {
@@ -142,7 +142,7 @@ extension Tensor {
             let gp = gc.pointer, dx = gx.pointer
             inv.withUnsafeBufferPointer { ivb in
                 let iv = ivb.baseAddress!
-                Threading.parallelFor(planes, grain: max(1, 16_384 / max(inPlane, 1))) { range in
+                Threading.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(inPlane, 1))) { range in
                     for p in range {
                         let d = dx + p * inPlane, gq = gp + p * outPlane
                         for i in 0..<oh {

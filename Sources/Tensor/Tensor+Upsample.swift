@@ -1,7 +1,7 @@
 /// Spatial resizing of NCHW tensors, matching torch `F.interpolate` (no antialias).
 extension Tensor {
     /// Nearest-neighbour resize (torch `mode='nearest'`): output index `d` reads input
-    /// `min(floor(d * in / out), in - 1)`, with the scale `in / out` computed in `Float` as torch does.
+    /// `Swift.min(floor(d * in / out), in - 1)`, with the scale `in / out` computed in `Float` as torch does.
     ///
     /// - Returns: `[N, C, size.0, size.1]` for `self` `[N, C, H, W]`. Differentiable (gradients of all
     ///   outputs reading a pixel are summed).
@@ -16,7 +16,7 @@ extension Tensor {
         let x = contiguousView()
         let out = Tensor(uninitializedShape: [n, c, oh, ow])
         let src = x.pointer, dst = out.pointer
-        Threading.parallelFor(planes * oh, grain: max(1, 16_384 / max(ow, 1))) { range in
+        Threading.parallelFor(planes * oh, grain: Swift.max(1, 16_384 / Swift.max(ow, 1))) { range in
             for t in range {
                 let p = t / oh, i = t % oh
                 let s = src + p * inPlane + rowIdx[i] * w, d = dst + t * ow
@@ -28,7 +28,7 @@ extension Tensor {
             let gc = g.contiguousView()
             let gx = Tensor(shape: inShape, repeating: 0)
             let gp = gc.pointer, dx = gx.pointer
-            Threading.parallelFor(planes, grain: max(1, 16_384 / max(outPlane, 1))) { range in
+            Threading.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(outPlane, 1))) { range in
                 for p in range {
                     let gq = gp + p * outPlane, d = dx + p * inPlane
                     for i in 0..<oh {
@@ -44,7 +44,7 @@ extension Tensor {
     /// Bilinear resize matching torch `F.interpolate(mode='bilinear', align_corners:)` without antialias.
     ///
     /// With `alignCorners` the corner pixels' centres map onto each other (`src = d * (in - 1) / (out - 1)`);
-    /// without it pixel areas do (`src = max(0, (d + 0.5) * in / out - 0.5)`). Coordinates are computed in
+    /// without it pixel areas do (`src = Swift.max(0, (d + 0.5) * in / out - 0.5)`). Coordinates are computed in
     /// `Float` as torch does.
     /// - Returns: `[N, C, size.0, size.1]` for `self` `[N, C, H, W]`. Differentiable.
     public func upsampleBilinear(size: (Int, Int), alignCorners: Bool) -> Tensor {
@@ -62,7 +62,7 @@ extension Tensor {
         ry.withUnsafeBufferPointer { ryb in
             rx.withUnsafeBufferPointer { rxb in
                 let tys = ryb.baseAddress!, txs = rxb.baseAddress!
-                Threading.parallelFor(planes * oh, grain: max(1, 8_192 / max(ow, 1))) { range in
+                Threading.parallelFor(planes * oh, grain: Swift.max(1, 8_192 / Swift.max(ow, 1))) { range in
                     for t in range {
                         let p = t / oh, ty = tys[t % oh]
                         let r0 = src + p * inPlane + ty.i0 * w, r1 = src + p * inPlane + ty.i1 * w, d = dst + t * ow
@@ -84,7 +84,7 @@ extension Tensor {
             ry.withUnsafeBufferPointer { ryb in
                 rx.withUnsafeBufferPointer { rxb in
                     let tys = ryb.baseAddress!, txs = rxb.baseAddress!
-                    Threading.parallelFor(planes, grain: max(1, 8_192 / max(outPlane, 1))) { range in
+                    Threading.parallelFor(planes, grain: Swift.max(1, 8_192 / Swift.max(outPlane, 1))) { range in
                         for p in range {
                             let gq = gp + p * outPlane, d = dx + p * inPlane
                             for i in 0..<oh {
@@ -112,7 +112,7 @@ extension Tensor {
         if input == output { return Array(0..<output) }
         if output == 2 * input { return (0..<output).map { $0 >> 1 } }
         let scale = Float(input) / Float(output)
-        return (0..<output).map { min(Int((Float($0) * scale).rounded(.down)), input - 1) }
+        return (0..<output).map { Swift.min(Int((Float($0) * scale).rounded(.down)), input - 1) }
     }
 
     /// The two input taps and weights of linear interpolation per output index (torch's
@@ -132,7 +132,7 @@ extension Tensor {
                 src = scale * (Float(d) + 0.5) - 0.5
                 if src < 0 { src = 0 }
             }
-            let i0 = min(Int(src), input - 1)
+            let i0 = Swift.min(Int(src), input - 1)
             let i1 = i0 + (i0 < input - 1 ? 1 : 0)
             let l1 = src - Float(i0)
             return LinearTap(i0: i0, i1: i1, l0: 1 - l1, l1: l1)
