@@ -15,10 +15,7 @@ public final class CLIPModel {
 
     /// Builds the model from a state dict in HF or OpenAI/OpenCLIP naming.
     public init(config: CLIPConfig, stateDict: StateDict, strict: Bool = true) throws {
-        let expected = CLIPVisionTower.parameterList(config.visionConfig, projectionDim: config.projectionDim)
-            + CLIPTextTower.parameterList(config.textConfig, projectionDim: config.projectionDim)
-            + [(name: "logit_scale", shape: [])]
-        let params = try Parameters(expected: expected, stateDict: Self.sanitize(stateDict), strict: strict)
+        let params = try Parameters(expected: Self.parameterList(config), stateDict: Self.sanitize(stateDict), strict: strict)
         self.config = config
         self.params = params
         self.vision = CLIPVisionTower(config: config.visionConfig, projectionDim: config.projectionDim, params: params)
