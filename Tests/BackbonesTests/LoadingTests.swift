@@ -75,10 +75,16 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(hf.text.poolingPositions([[98, 99, 50, 99, 0]]), [1])
     }
 
-    func testBicubicMatchesClosedFormOnLinearRamp() {
-        // Cubic convolution reproduces linear functions away from the clamped border.
+    func testBicubicMatchesTorchOnARamp() {
+        // torch.nn.functional.interpolate(arange(8) rows, size=(8, 16), mode="bicubic", align_corners=False),
+        // row 3 (A = -0.75 overshoots at the clamped borders and does not reproduce a ramp exactly).
+        let expected: [Float] = [-0.10546875, 0.19140625, 0.66796875, 1.296875, 1.703125, 2.296875, 2.703125, 3.296875,
+                                 3.703125, 4.296875, 4.703125, 5.296875, 5.703125, 6.33203125, 6.80859375, 7.10546875]
         let g = Tensor(shape: [8, 8, 1], data: (0..<64).map { Float($0 % 8) })
         let r = PositionInterpolation.bicubic(g, height: 8, width: 16).scalars
-        for x in 4..<12 { XCTAssertEqual(r[3 * 16 + x], (Float(x) + 0.5) / 2 - 0.5, accuracy: 1e-5) }
+        for x in 0..<16 { XCTAssertEqual(r[3 * 16 + x], expected[x], accuracy: 1e-5) }
+        // Constant grids stay constant (weights sum to one), also when shrinking.
+        let c = PositionInterpolation.bicubic(Tensor(shape: [7, 7, 2], repeating: 3), height: 3, width: 5).scalars
+        for v in c { XCTAssertEqual(v, 3, accuracy: 1e-5) }
     }
 }
