@@ -14,14 +14,22 @@ extension Tensor {
         extremum(axis: axis, keepDim: keepDim, largest: false).values
     }
 
-    /// Maximum over all elements (a scalar); the gradient goes to the first position of the maximum.
-    public func max() -> Tensor {
-        reshaped([-1]).extremum(axis: 0, keepDim: false, largest: true).values
-    }
+    /// Maximum over all elements (a scalar). As in torch, the gradient is shared evenly between all
+    /// positions that hold the maximum.
+    public func max() -> Tensor { extremumAll(largest: true) }
 
-    /// Minimum over all elements (a scalar); the gradient goes to the first position of the minimum.
-    public func min() -> Tensor {
-        reshaped([-1]).extremum(axis: 0, keepDim: false, largest: false).values
+    /// Minimum over all elements (a scalar); the gradient is shared evenly between the tied positions.
+    public func min() -> Tensor { extremumAll(largest: false) }
+
+    func extremumAll(largest: Bool) -> Tensor {
+        let v = noGrad { reshaped([-1]).extremum(axis: 0, keepDim: false, largest: largest).values }
+        let x = detached()
+        return record(v, largest ? "max_all" : "min_all", [self]) { g in
+            let m = v.item, gv = g.item
+            let hit = Kernels.map(x) { ($0 == m || ($0 != $0 && m != m)) ? 1 : 0 }
+            let ties = Kernels.sumRow(hit.pointer, hit.count)
+            return [hit * (gv / ties)]
+        }
     }
 
     /// Index of the maximum along `axis` for every position of the other dimensions, in row-major order

@@ -177,8 +177,8 @@ extension Kernels {
                 if log {
                     while i + 8 <= n { acc += exp8(load8(xr + i) - mm); i += 8 }
                     if i < n { acc += exp8(loadPartial(xr + i, n - i, fill: -.infinity) - mm) }
-                    let shift = Float8(repeating: m + logf(acc.sum()))
-                    vmap(xr, yr, n) { $0 - shift }
+                    let ls = Float8(repeating: logf(acc.sum()))
+                    vmap(xr, yr, n) { ($0 - mm) - ls }
                 } else {
                     while i + 8 <= n { let e = exp8(load8(xr + i) - mm); store8(e, yr + i); acc += e; i += 8 }
                     if i < n {
@@ -223,11 +223,18 @@ extension Kernels {
             Threading.parallelFor(rows, grain: Swift.max(1, (1 << 13) / n)) { r in
                 for row in r {
                     let xr = x + row * n, yr = y + row * n
-                    // Two passes over a row that sits in L1: the mean, then the centred sum of squares.
-                    let mu = sumRow(xr, n) / Float(n)
+                    // Two passes over a row that sits in L1: the mean (summed relative to the first element,
+                    // so a large common offset costs no precision), then the centred sum of squares.
+                    let pivot = xr[0], pv = Float8(repeating: pivot)
+                    var sa = Float8(repeating: 0), sb = Float8(repeating: 0)
+                    var i = 0
+                    while i + 16 <= n { sa += load8(xr + i) - pv; sb += load8(xr + i + 8) - pv; i += 16 }
+                    var sum = (sa + sb).sum()
+                    while i < n { sum += xr[i] - pivot; i += 1 }
+                    let mu = pivot + sum / Float(n)
                     let mv = Float8(repeating: mu)
                     var acc0 = Float8(repeating: 0), acc1 = Float8(repeating: 0)
-                    var i = 0
+                    i = 0
                     while i + 16 <= n {
                         let c0 = load8(xr + i) - mv, c1 = load8(xr + i + 8) - mv
                         acc0 = acc0.addingProduct(c0, c0); acc1 = acc1.addingProduct(c1, c1)

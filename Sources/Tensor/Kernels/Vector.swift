@@ -2,7 +2,7 @@
 /// `sigmoid` and `erf`, and dense map/zip loops with a masked tail (no per-element calls into libm).
 ///
 /// Accuracy: `exp8` is a Cephes-style range reduction plus degree-6 polynomial (about 2 ulp on
-/// [-87.3, 88.7]; below that it flushes to 0, above it returns +inf); `tanh8` uses an odd polynomial for
+/// [-87.3, 88.72]; below that it flushes to 0, above it returns +inf); `tanh8` uses an odd polynomial for
 /// |x| < 0.625 and `1 - 2/(exp(2|x|)+1)` beyond; `erf8` is Abramowitz–Stegun 7.1.26 (absolute error
 /// below 2e-7), the same formula PyTorch's vectorised CPU `erf` uses.
 public typealias Float8 = SIMD8<Float>
@@ -36,8 +36,8 @@ extension Kernels {
     /// Vectorised `exp`.
     @inlinable @inline(__always)
     public static func exp8(_ x: Float8) -> Float8 {
-        let hi = Float8(repeating: 88.3), lo = Float8(repeating: -87.33)
-        let over = x .> Float8(repeating: 88.72283), under = x .< lo
+        let hi = Float8(repeating: 88.72283), lo = Float8(repeating: -87.33)
+        let over = x .> hi, under = x .< lo
         var xc = x.replacing(with: hi, where: x .> hi)
         xc = xc.replacing(with: 0, where: under)
         let magic = Float8(repeating: 12_582_912) // 1.5 * 2^23: adding it rounds to an integer
@@ -52,10 +52,13 @@ extension Kernels {
         p = p * r + Float8(repeating: 1.666_666_55e-1)
         p = p * r + Float8(repeating: 5.000_000_12e-1)
         p = p * (r * r) + r + Float8(repeating: 1)
-        // 2^n from the integer sitting in the low mantissa bits of t.
+        // 2^n from the integer sitting in the low mantissa bits of t, applied as 2^(n/2) * 2^(n - n/2) so
+        // n = 128 (x near the overflow threshold) and n = -126 both stay representable.
         let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
-        var y = p * scale
+        let na = ni &>> 1, nb = ni &- na
+        let sa = unsafeBitCast((na &+ 127) &<< 23, to: Float8.self)
+        let sb = unsafeBitCast((nb &+ 127) &<< 23, to: Float8.self)
+        var y = p * sa * sb
         y = y.replacing(with: 0, where: under)
         y = y.replacing(with: .infinity, where: over)
         return y
