@@ -37,9 +37,7 @@ enum TransformerOps {
 
     /// `softmax(q k^T * scale + mask) v` per head; `mask` (additive) broadcasts to `[B, H, N, N]`.
     static func attend(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: Tensor? = nil) -> Tensor {
-        var scores = q.matmul(k.transposed()) * scale
-        if let mask { scores = scores + mask }
-        return scores.softmax(axis: -1).matmul(v)
+        Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: mask, scale: scale)
     }
 
     /// An additive causal mask `[N, N]`: 0 on and below the diagonal, a large negative number above.
