@@ -41,15 +41,29 @@ public enum ImageCodec {
         throw ImageError.unknownFormat(path: name, magic: magic)
     }
 
-    /// Reads a whole file, mapping failures to `ImageError`.
+    /// Reads a whole file, mapping failures to `ImageError` (POSIX read straight into the array).
     public static func readFile(_ path: String) throws -> [UInt8] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-              let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError.notFound(path: path)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ImageError.notFound(path: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ImageError.notFound(path: path) }
+        let size = Int(st.st_size)
+        if size == 0 { throw ImageError.empty(path: path) }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+            var done = 0
+            while done < size {
+                let n = read(fd, buf.baseAddress! + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            failed = done != size
+            count = done
         }
-        if data.isEmpty { throw ImageError.empty(path: path) }
-        return [UInt8](data)
+        if failed { throw ImageError.corrupt(path: path, reason: "short read (\(bytes.count) of \(size) bytes)") }
+        return bytes
     }
 
     /// Header of an in-memory file.
