@@ -13,7 +13,7 @@ extension Tensor {
         if b.rank == 2 {
             // Collapse the batch of `a` into rows: one GEMM.
             let ac = a.contiguousView()
-            let rows = ac.count / max(k, 1)
+            let rows = ac.count / Swift.max(k, 1)
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n])
             Kernels.gemm(ac.pointer, rows: rows, k: k, layoutA: (false, k), b, n: n, into: out.pointer)
         } else {

@@ -16,7 +16,7 @@ extension Tensor {
     public func mean(axes: [Int] = [], keepDim: Bool = false) -> Tensor {
         let ax = axes.isEmpty ? Array(0..<rank) : axes.map { ShapeUtil.axis($0, rank: rank) }
         let n = Set(ax).reduce(1) { $0 * shape[$1] }
-        return sum(axes: ax, keepDim: keepDim) * (1 / Float(max(n, 1)))
+        return sum(axes: ax, keepDim: keepDim) * (1 / Float(Swift.max(n, 1)))
     }
 
     public func mean(axis: Int, keepDim: Bool = false) -> Tensor { mean(axes: [axis], keepDim: keepDim) }

@@ -75,7 +75,7 @@ extension Tensor {
         let n = shape[a]
         var lo = start < 0 ? start + n : start
         var hi = end.map { $0 < 0 ? $0 + n : $0 } ?? n
-        lo = min(max(lo, 0), n); hi = min(max(hi, lo), n)
+        lo = Swift.min(Swift.max(lo, 0), n); hi = Swift.min(Swift.max(hi, lo), n)
         check(step >= 1, "slice: step must be >= 1, got \(step)")
         let len = (hi - lo + step - 1) / step
         var s = shape, st = strides

@@ -26,17 +26,17 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-5, atol:
     assertClose(actual.scalars, expected.scalars, rtol: rtol, atol: atol, message, file: file, line: line)
 }
 
-/// Finite-difference gradient check.
+/// Analytic (back-propagated) and numeric (central-difference) gradients of each input, without asserting.
 ///
-/// Builds `loss = sum(f(inputs) * w)` with fixed random weights `w`, back-propagates, and compares each
-/// input's gradient with central differences computed in double precision from the float forward pass.
-/// `eps` is the perturbation; tolerances are relative to the gradient's magnitude.
-func gradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: Float = 2e-3, seed: UInt64 = 7,
-               file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+/// Builds `loss = sum(f(inputs) * w)` with fixed random weights `w`, back-propagates, and computes central
+/// differences in double precision from the float forward pass. `analytic` is nil for an input that got
+/// no gradient.
+func numericGradients(_ inputs: [Tensor], eps: Float = 1e-2, seed: UInt64 = 7,
+                      _ f: ([Tensor]) -> Tensor) -> [(analytic: [Float]?, numeric: [Float])] {
     for x in inputs {
         x.requiresGrad = true
         x.grad = nil
-        XCTAssertTrue(x.isContiguous && x.offset == 0, "gradCheck inputs must be dense leaves", file: file, line: line)
+        precondition(x.isContiguous && x.offset == 0, "gradient checks need dense leaves")
     }
     let out0 = f(inputs)
     var rng = SeededRandom(seed: seed)
@@ -52,10 +52,8 @@ func gradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: 
             return s
         }
     }
-    for (k, x) in inputs.enumerated() {
-        guard let g = x.grad else { XCTFail("input \(k) got no gradient", file: file, line: line); continue }
-        XCTAssertEqual(g.shape, x.shape, "input \(k) gradient shape", file: file, line: line)
-        let analytic = g.scalars
+    return inputs.map { x in
+        let analytic = x.grad.map { $0.shape == x.shape ? $0.scalars : [] }
         var numeric = [Float](repeating: 0, count: x.count)
         let p = x.storage.data
         for i in 0..<x.count {
@@ -67,6 +65,39 @@ func gradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: 
             p[i] = orig
             numeric[i] = Float((lp - lm) / (2 * Double(eps)))
         }
+        return (analytic, numeric)
+    }
+}
+
+/// The worst gradient error over all inputs, relative to each input's largest numeric gradient (at
+/// least 1e-3): 0 for a perfect backward, about 1 or more for a wrong one; infinity when an input got no
+/// gradient (or one of the wrong shape) or a value is NaN. Does not assert.
+func numericGradientError(_ inputs: [Tensor], eps: Float = 1e-2, seed: UInt64 = 7,
+                          _ f: ([Tensor]) -> Tensor) -> Float {
+    var worst: Float = 0
+    for (analytic, numeric) in numericGradients(inputs, eps: eps, seed: seed, f) {
+        guard let analytic, analytic.count == numeric.count else { return .infinity }
+        let scale = max(numeric.map(abs).max() ?? 0, 1e-3)
+        for (a, n) in zip(analytic, numeric) {
+            let e = abs(a - n) / scale
+            if e.isNaN { return .infinity }
+            worst = max(worst, e)
+        }
+    }
+    return worst
+}
+
+/// Finite-difference gradient check: asserts every input's back-propagated gradient matches central
+/// differences (see ``numericGradients(_:eps:seed:_:)``) within `atol * max(1, largest |gradient|) +
+/// rtol * |numeric|`.
+func gradCheck(_ inputs: [Tensor], eps: Float = 1e-2, rtol: Float = 2e-2, atol: Float = 2e-3, seed: UInt64 = 7,
+               file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+    for x in inputs {
+        XCTAssertTrue(x.isContiguous && x.offset == 0, "gradCheck inputs must be dense leaves", file: file, line: line)
+    }
+    for (k, (analytic, numeric)) in numericGradients(inputs, eps: eps, seed: seed, f).enumerated() {
+        guard let analytic else { XCTFail("input \(k) got no gradient", file: file, line: line); continue }
+        XCTAssertEqual(analytic.count, numeric.count, "input \(k) gradient shape", file: file, line: line)
         let scale = max(numeric.map(abs).max() ?? 0, 1e-3)
         assertClose(analytic, numeric, rtol: rtol, atol: atol * max(1, scale), "gradient of input \(k)", file: file, line: line)
     }

@@ -1,2 +1,0 @@
-import Tensor
-print("vtfusion", BLAS.coreName)
