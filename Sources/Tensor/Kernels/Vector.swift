@@ -41,17 +41,17 @@ extension Kernels {
         var xc = x.replacing(with: hi, where: x .> hi)
         xc = xc.replacing(with: 0, where: under)
         let magic = Float8(repeating: 12_582_912) // 1.5 * 2^23: adding it rounds to an integer
-        let t = xc * Float8(repeating: 1.442_695_04) + magic
+        let t = magic.addingProduct(xc, Float8(repeating: 1.442_695_04))
         let n = t - magic
-        var r = xc - n * Float8(repeating: 0.693_359_375)
-        r = r - n * Float8(repeating: -2.121_944_4e-4)
+        var r = xc.addingProduct(n, Float8(repeating: -0.693_359_375))
+        r = r.addingProduct(n, Float8(repeating: 2.121_944_4e-4))
         var p = Float8(repeating: 1.987_569_15e-4)
-        p = p * r + Float8(repeating: 1.398_199_95e-3)
-        p = p * r + Float8(repeating: 8.333_451_9e-3)
-        p = p * r + Float8(repeating: 4.166_579_59e-2)
-        p = p * r + Float8(repeating: 1.666_666_55e-1)
-        p = p * r + Float8(repeating: 5.000_000_12e-1)
-        p = p * (r * r) + r + Float8(repeating: 1)
+        p = Float8(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = Float8(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = Float8(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = Float8(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = Float8(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
         // 2^n from the integer sitting in the low mantissa bits of t, applied as 2^(n/2) * 2^(n - n/2) so
         // n = 128 (x near the overflow threshold) and n = -126 both stay representable.
         let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
@@ -81,10 +81,10 @@ extension Kernels {
         // small |x|: odd polynomial
         let z = x * x
         var p = Float8(repeating: -5.704_988_727_45e-3)
-        p = p * z + Float8(repeating: 2.063_908_879_54e-2)
-        p = p * z - Float8(repeating: 5.373_971_555_31e-2)
-        p = p * z + Float8(repeating: 1.333_144_220_36e-1)
-        p = p * z - Float8(repeating: 3.333_328_194_22e-1)
+        p = Float8(repeating: 2.063_908_879_54e-2).addingProduct(p, z)
+        p = Float8(repeating: -5.373_971_555_31e-2).addingProduct(p, z)
+        p = Float8(repeating: 1.333_144_220_36e-1).addingProduct(p, z)
+        p = Float8(repeating: -3.333_328_194_22e-1).addingProduct(p, z)
         let small = x + x * z * p
         return big.replacing(with: small, where: ax .< 0.625)
     }
@@ -95,10 +95,10 @@ extension Kernels {
         let ax = abs8(x)
         let t = 1 / (ax * Float8(repeating: 0.327_591_1) + 1)
         var p = Float8(repeating: 1.061_405_429)
-        p = p * t - Float8(repeating: 1.453_152_027)
-        p = p * t + Float8(repeating: 1.421_413_741)
-        p = p * t - Float8(repeating: 0.284_496_736)
-        p = p * t + Float8(repeating: 0.254_829_592)
+        p = Float8(repeating: -1.453_152_027).addingProduct(p, t)
+        p = Float8(repeating: 1.421_413_741).addingProduct(p, t)
+        p = Float8(repeating: -0.284_496_736).addingProduct(p, t)
+        p = Float8(repeating: 0.254_829_592).addingProduct(p, t)
         let y = Float8(repeating: 1) - p * t * exp8(-(ax * ax))
         return y.replacing(with: -y, where: x .< 0)
     }
