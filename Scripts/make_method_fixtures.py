@@ -29,7 +29,7 @@ CFG = dict(layer_widths=[12, 10], class_token_width=12, text_width=8, joint_widt
 
 
 def normalize(x):
-    return x / torch.sqrt((x * x).sum(-1, keepdim=True) + 1e-12)
+    return F.normalize(x, dim=-1, eps=1e-12)
 
 
 def state_score(x, protos):
@@ -278,7 +278,7 @@ def main():
     save_file(det(outputs), os.path.join(out, "method_outputs.safetensors"))
     with open(os.path.join(out, "method_meta.json"), "w") as fh:
         json.dump(dict(c, grid=list(grid)), fh, indent=1, sort_keys=True)
-    print("params", sum(v.numel() for v in params.values()), "loss", float(total))
+    print("params", sum(v.numel() for v in params.values()), "loss", float(total.detach()))
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// A residual bottleneck adapter into the joint space (CLIP-Adapter style).
@@ -11,13 +12,13 @@ final class ResidualAdapter: Module {
     let ratio: Float
 
     init(inWidth: Int, width: Int, hidden: Int, ratio: Float, rng: inout SeededRandom) {
-        proj = Linear(inFeatures: inWidth, outFeatures: width, bias: false, rng: &rng)
-        fc1 = Linear(inFeatures: width, outFeatures: hidden, rng: &rng)
-        fc2 = Linear(inFeatures: hidden, outFeatures: width, rng: &rng)
+        proj = Linear(inWidth, width, bias: false, rng: &rng)
+        fc1 = Linear(width, hidden, rng: &rng)
+        fc2 = Linear(hidden, width, rng: &rng)
         self.ratio = ratio
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    override func forward(_ x: Tensor) -> Tensor {
         let p = proj(x)
         return fc2(fc1(p).gelu()) * ratio + p * (1 - ratio)
     }
@@ -37,7 +38,7 @@ final class ImageAdapter: Module {
                                         ratio: config.adapterRatio, rng: &rng))
         }
         layers = list
-        clsProj = Linear(inFeatures: config.classTokenWidth, outFeatures: config.jointWidth, bias: false, rng: &rng)
+        clsProj = Linear(config.classTokenWidth, config.jointWidth, bias: false, rng: &rng)
     }
 
     /// L2-normalised adapted patch features of layer `l`: `[B, N, C_l] -> [B, N, D]`.

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// A training checkpoint directory: `head.safetensors` (trained parameters; the step in its metadata),
@@ -18,7 +19,7 @@ public enum Checkpoint {
         /// Parameters by key (head parameters plus any extra trained tensors, e.g. `prompt.context`).
         public let parameters: [String: Tensor]
         public let step: Int
-        /// AdamW state (`m.<key>`, `v.<key>`) when present and consistent with `step`.
+        /// Optimizer state (NN's `Optimizer.stateDict()` keys) when present and consistent with `step`.
         public let optimizerState: [String: Tensor]?
     }
 
@@ -53,15 +54,16 @@ public enum Checkpoint {
             throw VTFusionError.backboneMismatch(expected: expected, found: config.backboneSHA256)
         }
         let weightsURL = directory.appendingPathComponent(weightsFile)
-        let (params, meta) = try Safetensors.read(weightsURL)
+        let weights = try SafetensorsFile(url: weightsURL)
+        let (params, meta) = (try weights.tensors(), weights.metadata)
         guard meta["format"] == "vtfusion-head", let step = meta["step"].flatMap(Int.init) else {
             throw VTFusionError.invalidFile(weightsURL.path, "not a VTFusion head checkpoint (metadata format/step)")
         }
         var optimizer: [String: Tensor]? = nil
         let optURL = directory.appendingPathComponent(optimizerFile)
         if FileManager.default.fileExists(atPath: optURL.path) {
-            let (state, m) = try Safetensors.read(optURL)
-            if m["step"] == String(step) { optimizer = state }
+            let file = try SafetensorsFile(url: optURL)
+            if file.metadata["step"] == String(step) { optimizer = try file.tensors() }
         }
         return Contents(config: config, parameters: params, step: step, optimizerState: optimizer)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// The result of inspecting one image.
@@ -78,7 +79,7 @@ public final class Detector {
                 let out = model(chunk, text: text, references: references)
                 let b = end - start
                 let prob = out.anomalyProbability
-                let full = prob.reshaped([b, 1, prob.shape[1], prob.shape[2]]).upsampleBilinear(size: size)
+                let full = prob.reshaped([b, 1, prob.shape[1], prob.shape[2]]).upsampleBilinear(size: size, alignCorners: false)
                 let scores = out.imageProbability.scalars
                 let (h, w) = features.grid
                 func layerMean(_ maps: [Tensor], _ f: (Tensor) -> Tensor) -> Tensor? {

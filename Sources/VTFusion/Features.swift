@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// Frozen backbone features of a batch of images at the tapped layers: the head's input.

@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// Multi-head cross-attention: queries from one token set, keys and values from another.
@@ -12,10 +13,10 @@ final class CrossAttention: Module {
     }
 
     init(width: Int, heads: Int, rng: inout SeededRandom) {
-        qProj = Linear(inFeatures: width, outFeatures: width, rng: &rng)
-        kProj = Linear(inFeatures: width, outFeatures: width, rng: &rng)
-        vProj = Linear(inFeatures: width, outFeatures: width, rng: &rng)
-        outProj = Linear(inFeatures: width, outFeatures: width, rng: &rng)
+        qProj = Linear(width, width, rng: &rng)
+        kProj = Linear(width, width, rng: &rng)
+        vProj = Linear(width, width, rng: &rng)
+        outProj = Linear(width, width, rng: &rng)
         self.heads = heads
     }
 
@@ -49,7 +50,7 @@ final class FusionBlock: Module {
     }
 
     init(width: Int, heads: Int, rng: inout SeededRandom) {
-        resProj = Linear(inFeatures: width, outFeatures: width, bias: false, rng: &rng)
+        resProj = Linear(width, width, bias: false, rng: &rng)
         imgToText = CrossAttention(width: width, heads: heads, rng: &rng)
         textToImg = CrossAttention(width: width, heads: heads, rng: &rng)
     }

@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// The training objective: focal + dice on the pixel logits, binary cross-entropy on the image logit and

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// The k-shot reference branch: adapted, L2-normalised patch features of the k normal reference images,
@@ -38,7 +39,7 @@ public struct ReferenceMemory {
                 return best
             }
         }
-        let nearest = mem.indexSelect(rows: index).reshaped([b, n, d])
+        let nearest = mem.indexSelect(axis: 0, indices: index).reshaped([b, n, d])
         let distance = 1 - (patches * nearest).sum(axis: -1)
         return (distance, patches - nearest)
     }
@@ -71,7 +72,8 @@ public struct ReferenceMemory {
 
     /// Reads a memory written by ``save(to:)``.
     public static func load(from url: URL) throws -> ReferenceMemory {
-        let (tensors, meta) = try Safetensors.read(url)
+        let file = try SafetensorsFile(url: url)
+        let (tensors, meta) = (try file.tensors(), file.metadata)
         guard meta["format"] == "vtfusion-references", let n = meta["layers"].flatMap(Int.init), n > 0 else {
             throw VTFusionError.invalidFile(url.path, "not a VTFusion reference memory (metadata format/layers)")
         }
@@ -83,13 +85,5 @@ public struct ReferenceMemory {
             layers.append(t)
         }
         return ReferenceMemory(layers: layers, objectName: meta["object"])
-    }
-}
-
-extension Tensor {
-    /// Reverses `axis` (a copy; gradient flows back reversed).
-    func flippedAxis(_ axis: Int) -> Tensor {
-        let n = shape[axis]
-        return Tensor.concat((0..<n).reversed().map { sliced(axis: axis, start: $0, end: $0 + 1) }, axis: axis)
     }
 }

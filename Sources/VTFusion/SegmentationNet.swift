@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// Per-layer evidence stacked as image channels, fed to the segmentation net.
@@ -18,24 +19,24 @@ struct LayerEvidence {
 /// Keys: `proj.{l}.weight/bias` `[q, D]` (evidence projections), `stem.*`, `blocks.{i}.*`, `head.*`.
 final class SegmentationNet: Module {
     let proj: [Module]
-    let stem: Conv2d
+    let stem: ConvLayer
     let blocks: [Module]
-    let head: Conv2d
+    let head: ConvLayer
 
     init(config: VTFusionConfig, rng: inout SeededRandom) {
         let q = config.evidenceProjection
         var p: [Module] = []
-        for _ in config.layerWidths { p.append(Linear(inFeatures: config.jointWidth, outFeatures: q, rng: &rng)) }
+        for _ in config.layerWidths { p.append(Linear(config.jointWidth, q, rng: &rng)) }
         proj = p
         let ch = config.decoderChannels
-        stem = Conv2d(inChannels: config.layerWidths.count * (3 + q), outChannels: ch[0], kernelSize: 3,
+        stem = ConvLayer(config.layerWidths.count * (3 + q), ch[0], kernelSize: 3,
                       padding: 1, rng: &rng)
         var b: [Module] = []
         for i in 1..<max(ch.count, 1) {
-            b.append(Conv2d(inChannels: ch[i - 1], outChannels: ch[i], kernelSize: 3, padding: 1, rng: &rng))
+            b.append(ConvLayer(ch[i - 1], ch[i], kernelSize: 3, padding: 1, rng: &rng))
         }
         blocks = b
-        head = Conv2d(inChannels: ch[ch.count - 1], outChannels: 2, kernelSize: 1, rng: &rng)
+        head = ConvLayer(ch[ch.count - 1], 2, kernelSize: 1, rng: &rng)
     }
 
     /// Stacks the evidence into `[B, L * (3 + q), h, w]`.
@@ -52,11 +53,11 @@ final class SegmentationNet: Module {
     }
 
     /// `[B, C, h, w] -> [B, 2, H', W']` logits.
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    override func forward(_ x: Tensor) -> Tensor {
         var y = stem(x).relu()
         for block in blocks {
             let up = y.upsampleBilinear(size: (y.shape[2] * 2, y.shape[3] * 2), alignCorners: false)
-            y = (block as! Conv2d)(up).relu()
+            y = block(up).relu()
         }
         return head(y)
     }
@@ -70,12 +71,12 @@ final class SegmentationNet: Module {
 final class ImageScoreHead: Module {
     let fc: Linear
 
-    init(rng: inout SeededRandom) { fc = Linear(inFeatures: 4, outFeatures: 1, rng: &rng) }
+    init(rng: inout SeededRandom) { fc = Linear(4, 1, rng: &rng) }
 
     func callAsFunction(map: Tensor, classScore: Tensor, referenceScore: Tensor) -> Tensor {
         let flat = map.reshaped([map.shape[0], -1])
         let k = max(1, (flat.shape[1] + 99) / 100)  // ceil(1%)
-        let feats = Tensor.stack([flat.topKMean(1), flat.topKMean(k), classScore, referenceScore], axis: 1)
+        let feats = Tensor.stack([flat.max(axis: 1), flat.topK(k, axis: 1).values.mean(axis: 1), classScore, referenceScore], axis: 1)
         return fc(feats).reshaped([map.shape[0]])
     }
 }

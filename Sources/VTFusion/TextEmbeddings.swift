@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// A text tower that embeds prompts: the seam where CLIP's or MiniLM's text encoder plugs in.

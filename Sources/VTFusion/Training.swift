@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// One training episode: a query batch, the k normal references of the same category, and the masks.
@@ -22,22 +23,6 @@ public struct Episode {
     }
 }
 
-/// Linear warm-up then cosine decay to `minimum`.
-public struct CosineSchedule: Sendable {
-    public var base: Float, warmup: Int, total: Int, minimum: Float
-
-    public init(base: Float, warmup: Int = 0, total: Int, minimum: Float = 0) {
-        self.base = base; self.warmup = warmup; self.total = total; self.minimum = minimum
-    }
-
-    /// Learning rate of 0-based `step`.
-    public func learningRate(at step: Int) -> Float {
-        if step < warmup { return base * Float(step + 1) / Float(warmup) }
-        let progress = min(Float(step - warmup) / Float(max(total - warmup, 1)), 1)
-        return minimum + (base - minimum) * 0.5 * (1 + cos(Float.pi * progress))
-    }
-}
-
 /// Episodic trainer: forward, combined loss, backward, AdamW with a cosine schedule; checkpoints and resume.
 public final class VTFusionTrainer {
     public let model: VTFusionModel
@@ -45,7 +30,7 @@ public final class VTFusionTrainer {
     public var text: TextSource?
     /// Extra trained tensors (for example learnable prompt context) with their checkpoint keys.
     public let extraParameters: [(String, Tensor)]
-    public let schedule: CosineSchedule
+    public let schedule: CosineWarmupSchedule
     /// Completed steps.
     public private(set) var step = 0
     let optimizer: AdamW
@@ -55,8 +40,10 @@ public final class VTFusionTrainer {
         self.text = text
         self.extraParameters = extraParameters
         let t = model.config.training
-        schedule = CosineSchedule(base: t.learningRate, warmup: t.warmupSteps, total: t.totalSteps)
-        optimizer = AdamW(learningRate: t.learningRate, weightDecay: t.weightDecay)
+        schedule = CosineWarmupSchedule(baseLR: t.learningRate, warmupSteps: min(t.warmupSteps, t.totalSteps),
+                                        totalSteps: t.totalSteps)
+        optimizer = AdamW(namedParameters: model.namedParameters() + extraParameters, learningRate: t.learningRate,
+                          weightDecay: t.weightDecay)
     }
 
     /// Parameters updated by the optimizer, with their keys.
@@ -72,11 +59,10 @@ public final class VTFusionTrainer {
         let refs = (drop || !config.ablation.reference) ? nil : episode.references.map { model.referenceMemory(from: $0) }
         let out = model(episode.query, text: text?.embeddings(), references: refs)
         let loss = VTFusionLoss.compute(out, masks: episode.masks, labels: episode.labels, config: config)
-        let params = trainedParameters
-        for (_, p) in params { p.grad = nil }
+        optimizer.zeroGrad()
         loss.total.backward()
-        optimizer.learningRate = schedule.learningRate(at: step)
-        optimizer.update(params)
+        schedule.apply(to: optimizer, step: step)
+        optimizer.step()
         step += 1
         return loss
     }
@@ -84,7 +70,7 @@ public final class VTFusionTrainer {
     /// Writes a checkpoint of the trained parameters, config and optimizer state (atomic per file).
     public func saveCheckpoint(to directory: URL) throws {
         try Checkpoint.save(config: model.config, parameters: trainedParameters, step: step,
-                            optimizerState: optimizer.stateTensors(), to: directory)
+                            optimizerState: optimizer.stateDict(), to: directory)
     }
 
     /// Restores parameters, step and (when consistent) optimizer state from a checkpoint written by
@@ -104,6 +90,6 @@ public final class VTFusionTrainer {
             Kernels.copy(v, into: t.pointer)
         }
         step = c.step
-        optimizer.restore(state: c.optimizerState ?? [:], step: c.optimizerState == nil ? 0 : c.step)
+        try optimizer.load(stateDict: c.optimizerState ?? ["optimizer.step": Tensor(0)])
     }
 }

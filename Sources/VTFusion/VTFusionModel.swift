@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// The VTFusion head: adapters, reference branch, fusion blocks, segmentation net and image score head,
@@ -56,6 +57,7 @@ public final class VTFusionModel {
     /// Copies `stateDict` into the parameters; throws naming missing/unexpected keys or a shape mismatch.
     public func load(stateDict: [String: Tensor], strict: Bool = true) throws {
         try network.load(stateDict: stateDict, strict: strict)
+        // (NN's loader validates every key and shape before writing anything.)
     }
 
     /// Drops every parameter's gradient.

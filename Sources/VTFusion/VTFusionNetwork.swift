@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// The root module of the head. Keys: `image_adapter.*`, `text_adapter.*`, `fusion.{l}.*`, `seg_net.*`,
@@ -63,14 +64,14 @@ final class VTFusionNetwork: Module {
                 if refs != nil { maps.append(e.distance * 0.5) }
             }
             let mean = maps.isEmpty ? Tensor.zeros([b, n]) + 0.5 : Tensor.stack(maps, axis: 0).mean(axis: 0)
-            let up = mean.reshaped([b, 1, features.grid.0, features.grid.1]).upsampleBilinear(size: out).reshaped([b, out.0, out.1])
+            let up = mean.reshaped([b, 1, features.grid.0, features.grid.1]).upsampleBilinear(size: out, alignCorners: false).reshaped([b, out.0, out.1])
             let p = up * (1 - 2e-4) + 1e-4
             pixel = p.log() - (1 - p).log()
         }
         let classScore = side.map { stateScore(imageAdapter.classToken(features.classToken), $0.prototypes) }
             ?? Tensor.zeros([b])
         let refScore = refs == nil ? Tensor.zeros([b])
-            : Tensor.stack(evidence.map { $0.distance.topKMean(1) }, axis: 0).mean(axis: 0)
+            : Tensor.stack(evidence.map { $0.distance.max(axis: 1) }, axis: 0).mean(axis: 0)
         let imageLogits = imageHead(map: pixel.sigmoid(), classScore: classScore, referenceScore: refScore)
         return HeadOutput(pixelLogits: pixel, imageLogits: imageLogits,
                           textLogits: side == nil ? [] : evidence.map { $0.text * scale },

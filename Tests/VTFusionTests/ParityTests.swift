@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import NN
 import Tensor
 @testable import VTFusion
 

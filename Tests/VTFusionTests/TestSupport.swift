@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import NN
 import Tensor
 @testable import VTFusion
 
@@ -23,7 +24,7 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-4, rtol:
 func fixture(_ name: String) throws -> [String: Tensor] {
     let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"),
                             "missing fixture \(name)")
-    return try Safetensors.read(url).tensors
+    return try Safetensors.read(url)
 }
 
 /// A tiny configuration: 2 taps of widths 12 and 10, a 4x4 grid of 8-px patches on 32x32 images, 16x16 output.

@@ -1,6 +1,8 @@
 import Tensor
 
-// Stand-ins for `ops-conv` (conv2d, bilinear upsampling) with the same names; delete once merged.
+// Stand-ins for `ops-conv` (conv2d, bilinear upsampling) with the same names and semantics. `ops-conv` does
+// not build together with `ops-math` yet (its pooling code calls `max` inside `extension Tensor`); delete this
+// file once a merged, building `ops-conv` is available.
 
 extension Tensor {
     /// 2-D convolution, NCHW: `[B, C, H, W] * [O, C, kh, kw] -> [B, O, Ho, Wo]` (groups = 1, dilation = 1).
