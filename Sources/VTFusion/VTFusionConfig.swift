@@ -44,6 +44,13 @@ public struct VTFusionConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    // With the snake_case strategies "backboneSha256" <-> "backbone_sha256".
+    enum CodingKeys: String, CodingKey {
+        case backbone, backboneSHA256 = "backboneSha256", textEncoder, taps, layerWidths, classTokenWidth, textWidth
+        case jointWidth, adapterHidden, adapterRatio, fusionHeads, evidenceProjection, decoderChannels, logitScale
+        case imageSize, patchSize, mean, std, prompts, ablation, training
+    }
+
     /// Token grid `(h, w)`.
     public var grid: (Int, Int) { (imageSize[0] / patchSize, imageSize[1] / patchSize) }
     /// Resolution of the segmentation net's logits: the grid times `2^(decoderChannels.count - 1)`.
