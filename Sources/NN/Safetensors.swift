@@ -358,3 +358,25 @@ public enum Safetensors {
         return out + "\""
     }
 }
+
+extension Module {
+    /// Loads parameters and buffers from a safetensors checkpoint (see ``load(stateDict:strict:)``).
+    ///
+    /// - Parameter prefix: when given, only keys starting with it are used, with the prefix removed
+    ///   (e.g. `"visual."` to load a CLIP image tower from a full checkpoint).
+    @discardableResult
+    public func load(safetensors url: URL, prefix: String? = nil, strict: Bool = true) throws -> StateDictLoadReport {
+        let file = try SafetensorsFile(url: url)
+        var dict: [String: Tensor] = [:]
+        for name in file.names {
+            guard let prefix else { dict[name] = try file.tensor(name); continue }
+            if name.hasPrefix(prefix) { dict[String(name.dropFirst(prefix.count))] = try file.tensor(name) }
+        }
+        return try load(stateDict: dict, strict: strict)
+    }
+
+    /// Writes ``stateDict()`` to `url` as F32 safetensors (atomically).
+    public func save(safetensors url: URL, metadata: [String: String] = [:]) throws {
+        try Safetensors.write(stateDict(), metadata: metadata, to: url)
+    }
+}
