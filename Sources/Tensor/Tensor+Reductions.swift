@@ -101,7 +101,7 @@ extension Tensor {
         idx.withUnsafeMutableBufferPointer { ib in
             let di = ib.baseAddress!
             // Parallel over the outer blocks; each block scans n slices of `inner` contiguous values.
-            Threading.parallelFor(outer, grain: Swift.max(1, (1 << 15) / (n * inner))) { r in
+            Threading.parallelFor(outer, grain: Swift.max(1, (1 << 15) / Swift.max(1, n * inner))) { r in
                 for o in r {
                     let base = s + o * n * inner
                     let dv = d + o * inner, dx = di + o * inner

@@ -124,4 +124,28 @@ final class NormalizationTests: XCTestCase {
         gradCheck([randomTensor([3, 1, 6], seed: 15), randomTensor([2, 6], seed: 16)]) { $0[0].cosineSimilarity($0[1]) }
         gradCheck([randomTensor([4, 3], seed: 17), randomTensor([4, 1], seed: 18)]) { $0[0].cosineSimilarity($0[1], axis: 0) }
     }
+
+    func testLargeInputsTakeParallelPathsAndAgree() {
+        // Enough rows to split across threads; check rows spread over the tensor against double references.
+        let x = randomTensor([400, 197], seed: 21, lo: -6, hi: 6)
+        let sm = x.softmax().scalars, xv = x.scalars
+        for r in stride(from: 0, to: 400, by: 37) {
+            let ref = softmaxRef(xv[(r * 197)..<(r * 197 + 197)].map(Double.init)).map(Float.init)
+            assertClose(Array(sm[(r * 197)..<(r * 197 + 197)]), ref, rtol: 1e-5, atol: 1e-7, "row \(r)")
+        }
+        // Layer norm weight/bias gradients are column sums over all rows.
+        let l = randomTensor([300, 96], seed: 22).requiringGrad()
+        let w = randomTensor([96], seed: 23).requiringGrad(), b = randomTensor([96], seed: 24).requiringGrad()
+        let g = randomTensor([300, 96], seed: 25)
+        l.layerNorm(weight: w, bias: b).backward(g)
+        let lv = l.scalars.map(Double.init), gv = g.scalars.map(Double.init)
+        var dw = [Double](repeating: 0, count: 96), db = [Double](repeating: 0, count: 96)
+        for r in 0..<300 {
+            let row = Array(lv[(r * 96)..<(r * 96 + 96)])
+            let xhat = layerNormRef(row, nil, nil, eps: 1e-5)
+            for j in 0..<96 { dw[j] += gv[r * 96 + j] * xhat[j]; db[j] += gv[r * 96 + j] }
+        }
+        assertClose(w.grad!.scalars, dw.map(Float.init), rtol: 1e-4, atol: 1e-4)
+        assertClose(b.grad!.scalars, db.map(Float.init), rtol: 1e-4, atol: 1e-4)
+    }
 }
