@@ -1,0 +1,92 @@
+import Foundation
+import Tensor
+
+/// A checkpoint as loaded: parameter name -> tensor.
+public typealias StateDict = [String: Tensor]
+
+/// Errors from building backbones out of user-supplied configs and checkpoints.
+public enum BackboneError: Error, LocalizedError, CustomStringConvertible, Equatable {
+    case unknownModel(String, known: [String])
+    case unreadableFile(String, reason: String)
+    case invalidConfig(String, reason: String)
+    /// A parameter the architecture needs is absent from the checkpoint.
+    case missingKey(String, expectedShape: [Int])
+    /// A checkpoint tensor whose shape differs from the architecture's.
+    case shapeMismatch(String, expected: [Int], found: [Int])
+    /// A checkpoint tensor the architecture has no place for (strict loading).
+    case unexpectedKey(String)
+    /// The checkpoint's tensors do not determine an architecture.
+    case cannotInferArchitecture(String)
+    case invalidInput(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownModel(n, known): return "unknown model '\(n)'; known: \(known.joined(separator: ", "))"
+        case let .unreadableFile(p, r): return "cannot read \(p): \(r)"
+        case let .invalidConfig(p, r): return "invalid config \(p): \(r)"
+        case let .missingKey(k, s): return "checkpoint is missing '\(k)' (expected shape \(s))"
+        case let .shapeMismatch(k, e, f): return "checkpoint tensor '\(k)' has shape \(f), expected \(e)"
+        case let .unexpectedKey(k): return "checkpoint has unexpected tensor '\(k)'"
+        case let .cannotInferArchitecture(r): return "cannot infer the architecture from the checkpoint: \(r)"
+        case let .invalidInput(r): return "invalid input: \(r)"
+        }
+    }
+    public var errorDescription: String? { description }
+}
+
+/// The parameters of a model: validated against the architecture's expected names and shapes once, then
+/// read by name in the forward pass.
+public final class Parameters: @unchecked Sendable {
+    /// The tensors by (canonical) name.
+    public private(set) var tensors: StateDict
+    /// Names and shapes the architecture expects, in declaration order.
+    public let expected: [(name: String, shape: [Int])]
+
+    /// Validates `stateDict` against `expected`.
+    ///
+    /// Fails on the first missing key or shape mismatch (in declaration order); with `strict`, also on the
+    /// first (alphabetically) key the architecture does not use.
+    public init(expected: [(name: String, shape: [Int])], stateDict: StateDict, strict: Bool = true) throws {
+        var kept: StateDict = [:]
+        for (name, shape) in expected {
+            guard let t = stateDict[name] else { throw BackboneError.missingKey(name, expectedShape: shape) }
+            // A one-element tensor stored as [1] or [] is accepted for a scalar parameter.
+            let sameScalar = ShapeUtil.count(shape) == 1 && t.count == 1
+            guard t.shape == shape || sameScalar else {
+                throw BackboneError.shapeMismatch(name, expected: shape, found: t.shape)
+            }
+            kept[name] = sameScalar ? t.reshaped(shape) : t
+        }
+        if strict {
+            let names = Set(expected.map(\.name))
+            if let extra = stateDict.keys.filter({ !names.contains($0) }).sorted().first {
+                throw BackboneError.unexpectedKey(extra)
+            }
+        }
+        self.tensors = kept
+        self.expected = expected
+    }
+
+    /// The parameter `name` (a programmer error when the architecture did not declare it).
+    public subscript(_ name: String) -> Tensor {
+        guard let t = tensors[name] else { fatalError("Parameters: '\(name)' was not declared") }
+        return t
+    }
+
+    /// Total number of scalars.
+    public var scalarCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+}
+
+/// Collects expected parameter names and shapes while an architecture describes itself.
+struct ParameterList {
+    var items: [(name: String, shape: [Int])] = []
+    mutating func add(_ name: String, _ shape: [Int]) { items.append((name, shape)) }
+    mutating func linear(_ prefix: String, _ input: Int, _ output: Int, bias: Bool = true) {
+        add(prefix + ".weight", [output, input])
+        if bias { add(prefix + ".bias", [output]) }
+    }
+    mutating func layerNorm(_ prefix: String, _ width: Int) {
+        add(prefix + ".weight", [width])
+        add(prefix + ".bias", [width])
+    }
+}
