@@ -46,7 +46,7 @@ public final class Detector {
             guard encoder.width == c.config.textWidth else {
                 throw VTFusionError.invalidConfig("text encoder width \(encoder.width) != text_width \(c.config.textWidth)")
             }
-            text = TextEmbeddings.encode(c.config.prompts, object: object, with: encoder)
+            text = try TextEmbeddings.encode(c.config.prompts, object: object, with: encoder)
         }
         self.init(model: model, text: text)
     }

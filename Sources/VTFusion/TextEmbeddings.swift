@@ -7,7 +7,7 @@ public protocol PromptEncoder: AnyObject {
     /// Embedding width `D_text`.
     var width: Int { get }
     /// Embeds `prompts` into `[P, D_text]`.
-    func encode(_ prompts: [String]) -> Tensor
+    func encode(_ prompts: [String]) throws -> Tensor
 }
 
 /// Prompt embeddings of the two states, before the text adapter.
@@ -25,10 +25,10 @@ public struct TextEmbeddings {
     }
 
     /// Encodes the prompt ensemble of `prompts` for `object` with `encoder` (no gradient).
-    public static func encode(_ prompts: PromptConfig, object: String? = nil, with encoder: PromptEncoder) -> TextEmbeddings {
-        noGrad {
-            TextEmbeddings(normal: encoder.encode(prompts.prompts(abnormal: false, object: object)),
-                           abnormal: encoder.encode(prompts.prompts(abnormal: true, object: object)))
+    public static func encode(_ prompts: PromptConfig, object: String? = nil, with encoder: PromptEncoder) throws -> TextEmbeddings {
+        try noGrad {
+            TextEmbeddings(normal: try encoder.encode(prompts.prompts(abnormal: false, object: object)),
+                           abnormal: try encoder.encode(prompts.prompts(abnormal: true, object: object)))
         }
     }
 }

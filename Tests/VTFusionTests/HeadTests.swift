@@ -5,7 +5,7 @@ import Tensor
 @testable import VTFusion
 
 final class HeadTests: XCTestCase {
-    private let text = TextEmbeddings.encode(PromptConfig(), with: RandomTextTower(width: 8, seed: 1))
+    private let text = try! TextEmbeddings.encode(PromptConfig(), with: RandomTextTower(width: 8, seed: 1))
 
     func testParameterKeysFollowPyTorchNames() throws {
         let keys = Set(try VTFusionModel(config: tinyConfig()).namedParameters().map(\.0))

@@ -74,7 +74,7 @@ final class TrainingTests: XCTestCase {
     func testTrainingRaisesHeldOutPixelAUROCWellAboveChance() throws {
         let config = Self.trainingConfig()
         let model = try VTFusionModel(config: config, seed: 3)
-        let text = TextEmbeddings.encode(config.prompts, object: "texture", with: RandomTextTower(width: 8, seed: 5))
+        let text = try TextEmbeddings.encode(config.prompts, object: "texture", with: RandomTextTower(width: 8, seed: 5))
         var synth = Synth(config: config, seed: 11)
         let (heldOut, heldMasks) = synth.batch([true, true, true, true, false, false])
         let (refFeatures, _) = synth.batch([false, false])
