@@ -160,7 +160,126 @@ def make_losses():
     save("losses.safetensors", out)
 
 
+# ---------------------------------------------------------------- transformer
+class Block(nn.Module):
+    """Pre-LN block with OpenCLIP's ResidualAttentionBlock names."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(width)
+        self.attn = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.ln_2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(collections.OrderedDict([
+            ("c_fc", nn.Linear(width, 4 * width)), ("gelu", nn.GELU()), ("c_proj", nn.Linear(4 * width, width))]))
+
+    def forward(self, x, attn_mask=None):
+        y = self.ln_1(x)
+        x = x + self.attn(y, y, y, need_weights=False, attn_mask=attn_mask)[0]
+        return x + self.mlp(self.ln_2(x))
+
+
+class Stack(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.blocks = nn.ModuleList(blocks)
+
+    def forward(self, x, attn_mask=None):
+        for b in self.blocks:
+            x = b(x, attn_mask)
+        return x
+
+
+def perturb(module, std=0.1):
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn_like(p) * std)
+
+
+def make_transformer():
+    width, heads, seq, batch = 32, 4, 7, 2
+    model = Stack([Block(width, heads), Block(width, heads)])
+    perturb(model)
+    out = {f"param.{k}": v for k, v in model.state_dict().items()}
+    x = r(batch, seq, width)
+    w = r(batch, seq, width)
+    out["x"], out["w"] = x, w
+
+    xi = x.clone().requires_grad_(True)
+    y = model(xi)
+    (y * w).sum().backward()
+    out["out"], out["grad.x"] = y, xi.grad
+    for k, p in model.named_parameters():
+        out[f"grad.{k}"] = p.grad.clone()
+    model.zero_grad()
+
+    causal = torch.full((seq, seq), float("-inf")).triu(1)
+    xc = x.clone().requires_grad_(True)
+    yc = model(xc, causal)
+    (yc * w).sum().backward()
+    out["out_causal"], out["grad_causal.x"] = yc, xc.grad
+
+    # cross attention, sequence first, with a key padding mask
+    mha = nn.MultiheadAttention(16, 2)
+    perturb(mha)
+    q, k, v = r(3, 2, 16), r(5, 2, 16), r(5, 2, 16)
+    pad = torch.tensor([[False, False, False, True, True], [False] * 5])
+    qi, ki, vi = (t.clone().requires_grad_(True) for t in (q, k, v))
+    yo = mha(qi, ki, vi, key_padding_mask=pad, need_weights=False)[0]
+    wo = r(*yo.shape)
+    (yo * wo).sum().backward()
+    out.update({f"mha.param.{k}": v for k, v in mha.state_dict().items()})
+    out.update({"mha.q": q, "mha.k": k, "mha.v": v, "mha.pad": pad.float(), "mha.w": wo, "mha.out": yo,
+                "mha.grad.q": qi.grad, "mha.grad.k": ki.grad, "mha.grad.v": vi.grad,
+                "mha.grad.in_proj_weight": mha.in_proj_weight.grad})
+    save("transformer.safetensors", out)
+
+
+# ---------------------------------------------------------------- conv net + optimizer steps
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = self.conv2(x).mean(dim=(2, 3))
+        return self.fc(x)
+
+
+def make_convnet():
+    model = ConvNet()
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    x = r(2, 3, 9, 9)
+    targets = torch.tensor([1, 3])
+    out = {f"param.{k}": v for k, v in init.items()}
+    out["x"], out["targets"] = x, targets.float()
+    out["logits"] = model(x)
+
+    def train(name, make_opt):
+        model.load_state_dict(init)
+        opt = make_opt(model.parameters())
+        for step in (1, 2):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), targets)
+            loss.backward()
+            if step == 1:
+                out[f"{name}.loss1"] = loss.detach().reshape(1)
+                for k, p in model.named_parameters():
+                    out[f"{name}.grad1.{k}"] = p.grad.clone()
+            opt.step()
+            for k, p in model.named_parameters():
+                out[f"{name}.step{step}.{k}"] = p.detach().clone()
+
+    train("adamw", lambda ps: torch.optim.AdamW(ps, lr=0.01))
+    train("sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=1e-3))
+    save("convnet.safetensors", out)
+
+
 if __name__ == "__main__":
     make_dtypes()
     make_optim()
     make_losses()
+    make_transformer()
+    make_convnet()

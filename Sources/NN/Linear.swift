@@ -37,3 +37,31 @@ public final class Linear: Module {
         return bias.map { y + $0 } ?? y
     }
 }
+
+/// Two linear layers with an activation between them: `fc2(act(fc1(x)))`.
+///
+/// State-dict keys default to `fc1.*` / `fc2.*` (Hugging Face CLIP, timm); pass `names` to match other
+/// checkpoints, e.g. `("c_fc", "c_proj")` for OpenCLIP.
+public final class MLP: Module {
+    public let fc1: Linear
+    public let fc2: Linear
+    public let activation: Activation
+    private let names: (String, String)
+
+    /// - Parameters:
+    ///   - inFeatures: input width; `hiddenFeatures` the inner width; `outFeatures` defaults to `inFeatures`.
+    ///   - names: state-dict names of the two layers.
+    public init(_ inFeatures: Int, hiddenFeatures: Int, outFeatures: Int? = nil, activation: Activation = .gelu,
+                names: (String, String) = ("fc1", "fc2"), rng: inout SeededRandom) {
+        fc1 = Linear(inFeatures, hiddenFeatures, rng: &rng)
+        fc2 = Linear(hiddenFeatures, outFeatures ?? inFeatures, rng: &rng)
+        self.activation = activation
+        self.names = names
+        super.init()
+    }
+
+    public override var keyMap: [String: String] { ["fc1": names.0, "fc2": names.1] }
+
+    /// `[..., inFeatures] -> [..., outFeatures]`.
+    public override func forward(_ x: Tensor) -> Tensor { fc2(activation(fc1(x))) }
+}

@@ -159,3 +159,23 @@ final class ModuleTests: XCTestCase {
         gradCheck([randomTensor([3, 6], seed: 5)]) { t in layer(t[0]) }
     }
 }
+
+final class ModuleCheckpointTests: XCTestCase {
+    func testSaveAndLoadSafetensorsWithPrefix() throws {
+        let dir = try temporaryDirectory(self)
+        let a = Sequential(Linear(3, 2, seed: 1), Linear(2, 2, seed: 2))
+        let url = dir.appendingPathComponent("a.safetensors")
+        try a.save(safetensors: url)
+        let b = Sequential(Linear(3, 2, seed: 5), Linear(2, 2, seed: 6))
+        XCTAssertNotEqual(b.layers[0].parameters()[0].scalars, a.layers[0].parameters()[0].scalars)
+        try b.load(safetensors: url)
+        for (pa, pb) in zip(a.parameters(), b.parameters()) { XCTAssertEqual(pa.scalars, pb.scalars) }
+
+        let wrapped = dir.appendingPathComponent("wrapped.safetensors")
+        try Safetensors.write(a.stateDict().withPrefixAdded("visual.").merging(["text.x": Tensor(1)]) { $1 }, to: wrapped)
+        let c = Sequential(Linear(3, 2, seed: 7), Linear(2, 2, seed: 8))
+        try c.load(safetensors: wrapped, prefix: "visual.")
+        for (pa, pc) in zip(a.parameters(), c.parameters()) { XCTAssertEqual(pa.scalars, pc.scalars) }
+        XCTAssertThrowsError(try c.load(safetensors: wrapped)) { XCTAssertTrue($0 is StateDictError) }
+    }
+}
