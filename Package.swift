@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimisedSettings),
         .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers"], swiftSettings: optimisedSettings),
         .target(name: "VTFusion", dependencies: ["Backbones"], swiftSettings: optimisedSettings),
-        .target(name: "Evaluation", dependencies: ["Imaging"], swiftSettings: kernelSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion"], swiftSettings: kernelSettings),
         .executableTarget(name: "vtfusion",
                           dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
