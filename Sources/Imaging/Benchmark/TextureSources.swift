@@ -73,7 +73,7 @@ public enum TextureSourceError: Error, LocalizedError, CustomStringConvertible, 
         case .noneFound(let locations):
             return "no texture images (.png, .jpg, .jpeg, .pat) found in " + locations.map(\.path).joined(separator: ", ")
                 + ". Install real textures with `sudo apt-get install " + TextureSources.gimpPackages.joined(separator: " ")
-                + "` (or `Scripts/install-system-packages.sh --textures`, which also adds openarena-081-textures), "
+                + "` (or `Scripts/install-system-packages.sh --textures`; `--openarena-textures` adds OpenArena surfaces), "
                 + "or pass --textures DIR with your own images or GIMP .pat patterns."
         }
     }
