@@ -8,25 +8,26 @@ struct BuildBenchCommand: ParsableCommand {
         commandName: "build-bench",
         abstract: "Build an MVTec-AD-format defect benchmark from real textures.",
         discussion: """
-        Each category is one real texture (GIMP patterns from Debian's gimp-data / gimp-data-extras, OpenArena
-        surfaces from openarena-081-textures, or your own --textures folders). Good images vary in crop, scale,
-        lighting and noise; defective test images get scratches, dents, stains, cracks, contamination or
-        missing print, each with an exact mask in ground_truth/. The first half of the categories (build order)
-        is "auxiliary" (may be used for training), the rest "target" (never trained on); benchmark.json and
+        Each category is one real texture (GIMP patterns from Debian's gimp-data / gimp-data-extras, OpenArena \
+        surfaces from openarena-081-textures, or your own --textures folders). Good images vary in crop, scale, \
+        lighting and noise; defective test images get scratches, dents, stains, cracks, contamination or \
+        missing print, each with an exact mask in ground_truth/. The first half of the categories (build order) \
+        is "auxiliary" (may be used for training), the rest "target" (never trained on); benchmark.json and \
         README.txt record the split. The same seed and settings give the same files.
 
-        Without --textures, textures are looked up in $VTFUSION_TEXTURES, /usr/share/gimp/2.0/patterns and
-        ~/.cache/vtfusion/textures/openarena (filled from the OpenArena archive on first use when that
+        Without --textures, textures are looked up in $VTFUSION_TEXTURES, /usr/share/gimp/2.0/patterns and \
+        ~/.cache/vtfusion/textures/openarena (filled from the OpenArena archive on first use when that \
         package is installed). Install them with:
-          sudo apt-get install gimp-data gimp-data-extras      (or Scripts/install-system-packages.sh --textures)
+          sudo apt-get install gimp-data gimp-data-extras
+          (or Scripts/install-system-packages.sh --textures)
 
-        An existing non-empty output folder is refused unless --force; with --force only the categories of a
+        An existing non-empty output folder is refused unless --force; with --force only the categories of a \
         previous benchmark there (listed in its benchmark.json) are replaced, anything else is kept.
 
         Examples:
           vtfusion data build-bench --out bench
-          vtfusion data build-bench --out bench-large --categories 16 --size 256 --train-good 16 --per-defect 5
-          vtfusion data build-bench --out mine --textures ~/photos/surfaces --seed 3 --force
+          vtfusion data build-bench --out big --categories 16 --size 256 --per-defect 5
+          vtfusion data build-bench --out mine --textures ~/surfaces --seed 3 --force
         """
     )
 

@@ -8,10 +8,10 @@ struct ValidateDatasetCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a dataset: layout, masks, readable images, image/mask sizes.",
         discussion: """
-        Loads the dataset with the same loaders `eval` and `train` use, then reads the header of every
-        training image, test image and mask. All problems are listed (it does not stop at the first): missing
-        masks, masks whose size differs from their image's, unreadable or non-image files, empty categories,
-        categories without normal training images, malformed VisA split rows. Exit status 1 when any problem
+        Loads the dataset with the same loaders `eval` and `train` use, then reads the header of every \
+        training image, test image and mask. All problems are listed (it does not stop at the first): missing \
+        masks, masks whose size differs from their image's, unreadable or non-image files, empty categories, \
+        categories without normal training images, malformed VisA split rows. Exit status 1 when any problem \
         is found, 0 otherwise.
 
         Examples:

@@ -126,6 +126,21 @@ final class BenchmarkDatasetTests: XCTestCase {
         XCTAssertEqual(report.problems.count, 2)
     }
 
+    func testValidatorListsAllMissingFilesOfAVisASplit() throws {
+        let root = try makeTemporaryDirectory(self)
+        try touch(root, ["candle/a.png", "candle/b.png", "candle/b_mask.png"])
+        let csv = "object,split,label,image,mask\ncandle,train,normal,candle/a.png,\n"
+            + "candle,test,anomaly,candle/b.png,candle/b_mask.png\ncandle,test,anomaly,candle/x.png,candle/b_mask.png\n"
+            + "candle,test,anomaly,candle/b.png,candle/y_mask.png\n"
+        try touch(root, ["split_csv/1cls.csv"], contents: Data(csv.utf8))
+        let report = DatasetValidator.validate(DatasetSpec(format: .visa, root: root)) { _ in (width: 8, height: 8) }
+        let listed = report.problems.compactMap { p -> String? in
+            if case .missingFile(let url, _, let line) = p { return "\(url.lastPathComponent):\(line)" } else { return nil }
+        }
+        XCTAssertEqual(listed, ["x.png:4", "y_mask.png:5"])
+        XCTAssertEqual(report.problems.count, 2)
+    }
+
     func testSizeReaderSwapsForExifRotationAndFallsBackToWholeFile() throws {
         let jpeg = try XCTUnwrap(Bundle.module.url(forResource: "exif6", withExtension: "jpg", subdirectory: "Fixtures"))
         XCTAssertTrue(try ImageSizeReader.size(of: jpeg) == (14, 21))

@@ -56,6 +56,7 @@ public enum DatasetValidator {
             report.problems.append(asDatasetError(error, spec.root))
             return report
         }
+        var seen: Set<String> = []
         for entry in loaded {
             var problems = entry.extra
             switch entry.result {
@@ -71,7 +72,8 @@ public enum DatasetValidator {
                           + "\(category.anomalousCount) anomalous test images, \(checked) files read, "
                           + "\(problems.count) problem(s)")
             }
-            report.problems += problems
+            // A file-level error (a VisA CSV row) is met by every category: list it once.
+            for p in problems where seen.insert(p.description).inserted { report.problems.append(p) }
         }
         return report
     }
@@ -95,8 +97,21 @@ public enum DatasetValidator {
             }
         case .visa:
             let loader = VisALoader(root: root)
-            let names = try categories ?? loader.categoryNames()
-            return names.map { name in (name, capture { try loader.load(categories: [name])[0] }, []) }
+            let names: [String]
+            do { names = try categories ?? loader.categoryNames() } catch let error as DatasetError {
+                guard case .missingFile = error else { throw error }
+                return [(loader.splitFile.lastPathComponent, .failure(error), missingFilesVisA(loader.splitFile, root: root))]
+            }
+            var csvProblems: [DatasetError]?
+            return names.map { name in
+                let result = capture { try loader.load(categories: [name])[0] }
+                var extra: [DatasetError] = []
+                if case .failure(.missingFile) = result {
+                    if csvProblems == nil { csvProblems = missingFilesVisA(loader.splitFile, root: root) }
+                    extra = csvProblems!
+                }
+                return (name, result, extra)
+            }
         case .folder:
             let result = capture { try DatasetLoader.load(format: .folder, root: root, categories: categories)[0] }
             var extra: [DatasetError] = []
@@ -161,6 +176,25 @@ public enum DatasetValidator {
             let masks = MaskIndex(folder: maskRoot.appendingPathComponent(folder.lastPathComponent))
             for image in DatasetFiles.images(in: folder) where masks.mask(for: image) == nil && flat.mask(for: image) == nil {
                 out.append(.missingMask(image: image, searched: masks.folder))
+            }
+        }
+        return out
+    }
+
+    /// Every image or mask listed in a VisA split file that does not exist (the loader stops at the first).
+    static func missingFilesVisA(_ csv: URL, root: URL) -> [DatasetError] {
+        guard let text = try? String(contentsOf: csv, encoding: .utf8), let records = CSVReader.parse(text),
+              let header = records.first else { return [] }
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let columns = ["image", "mask"].compactMap { names.firstIndex(of: $0) }
+        var out: [DatasetError] = []
+        for record in records.dropFirst() where record.fields.count == names.count {
+            for c in columns {
+                let path = record.fields[c].trimmingCharacters(in: .whitespaces)
+                let url = root.appendingPathComponent(path)
+                if !path.isEmpty && !DatasetFiles.isFile(url) {
+                    out.append(.missingFile(url, listedIn: csv, line: record.line))
+                }
             }
         }
         return out
