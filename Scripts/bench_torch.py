@@ -2,12 +2,12 @@
 """PyTorch side of `vtfusion bench`: the same work as the Swift benchmark, timed in the same run.
 
 Usage: bench_torch.py --threads N --reps R CASE [CASE ...]
-Prints one JSON object {case: median_seconds}. Cases mirror Sources/vtfusion/Bench*.swift.
+Prints one JSON object {case: median_seconds}. Cases mirror Sources/vtfusion/Bench*.swift and
+Sources/vtfusion/TrunkBench.swift / ImagingBench.swift. The `image:png` / `image:jpeg` cases use Pillow + numpy
+only (torch is imported lazily, so they run without it) on the files the Swift side wrote into
+$VTFUSION_BENCH_IMAGES.
 """
-import argparse, json, time, sys
-
-import torch
-import torch.nn.functional as F
+import argparse, json, os, time, sys
 
 
 def median_time(fn, reps, warmup=1):
@@ -23,6 +23,7 @@ def median_time(fn, reps, warmup=1):
 
 
 def make_blocks(width, depth, gen):
+    import torch
     blocks = []
     for _ in range(depth):
         p = {}
@@ -37,6 +38,8 @@ def make_blocks(width, depth, gen):
 
 
 def trunk(x, blocks, heads, causal, act):
+    import torch
+    import torch.nn.functional as F
     b, n, w = x.shape
     for p in blocks:
         h = F.layer_norm(x, (w,), p["ln1_w"], p["ln1_b"])
@@ -50,9 +53,37 @@ def trunk(x, blocks, heads, causal, act):
     return x
 
 
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def image_case(fmt, reps):
+    """Decode a 1024x1024 PNG/JPEG, bicubic antialiased resize to 224x224, CLIP-normalise to float32 CHW."""
+    import numpy as np
+    from PIL import Image
+    folder = os.environ.get("VTFUSION_BENCH_IMAGES")
+    if not folder:
+        raise SystemExit("VTFUSION_BENCH_IMAGES is not set (run the image cases through `vtfusion bench`)")
+    path = os.path.join(folder, "bench1024." + ("jpg" if fmt == "jpeg" else "png"))
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} not found (the Swift side of `vtfusion bench` writes it)")
+    mean = np.asarray(CLIP_MEAN, dtype=np.float32)
+    std = np.asarray(CLIP_STD, dtype=np.float32)
+
+    def step():
+        with Image.open(path) as im:
+            small = im.convert("RGB").resize((224, 224), Image.BICUBIC)
+        x = (np.asarray(small, dtype=np.float32) / np.float32(255) - mean) / std
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
+    return median_time(step, reps)
+
+
 def run_case(name, reps):
-    gen = torch.Generator().manual_seed(0)
     kind, _, arg = name.partition(":")
+    if kind == "image":
+        return image_case(arg, reps)
+    import torch
+    gen = torch.Generator().manual_seed(0)
     if kind == "sgemm":
         m, k, n = (int(v) for v in arg.split("x"))
         a = torch.randn(m, k, generator=gen); b = torch.randn(k, n, generator=gen)
@@ -82,7 +113,9 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    if any(not c.startswith("image:") for c in args.cases):
+        import torch
+        torch.set_num_threads(args.threads)
     out = {c: run_case(c, args.reps) for c in args.cases}
     json.dump(out, sys.stdout)
     print()

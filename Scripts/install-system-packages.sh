@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Installs the C libraries the package links against (Debian/Ubuntu). On macOS, Accelerate and ImageIO
 # ship with the system; libpng/jpeg-turbo come from Homebrew if you build the Linux codecs there.
+#   Scripts/install-system-packages.sh             build dependencies only
+#   Scripts/install-system-packages.sh --textures  also the real textures `vtfusion data build-bench` uses:
+#                                                  GIMP patterns (gimp-data, gimp-data-extras; ~18 MB download)
+#   Scripts/install-system-packages.sh --openarena-textures   and OpenArena metal/stone/wood surfaces
+#                                                  (openarena-081-textures; ~94 MB, extracted on first use)
 set -euo pipefail
 PACKAGES="libopenblas-dev libpng-dev libjpeg62-turbo-dev pkg-config"
+for arg in "$@"; do
+  case "$arg" in
+    --textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras" ;;
+    --openarena-textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras openarena-081-textures" ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (expected --textures or --openarena-textures)" >&2; exit 2 ;;
+  esac
+done
 if [ "$(uname -s)" != "Linux" ]; then exit 0; fi
 missing=""
 for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

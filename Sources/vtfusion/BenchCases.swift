@@ -28,6 +28,7 @@ enum BenchCases {
         if !quick { cases.append(TrunkBench.vit(batch: 8)) }
         cases.append(TrunkBench.text(batch: 2))
         if !quick { cases.append(TrunkBench.text(batch: 8)) }
+        cases += [ImagingBench.preprocess(case: "png"), ImagingBench.preprocess(case: "jpeg")]
         return cases
     }
 }

@@ -1,0 +1,225 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+/// `vtfusion data build-bench`: writes the MVTec-AD-format benchmark from real textures.
+struct BuildBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build-bench",
+        abstract: "Build an MVTec-AD-format defect benchmark from real textures.",
+        discussion: """
+        Each category is one real texture (GIMP patterns from Debian's gimp-data / gimp-data-extras, OpenArena \
+        surfaces from openarena-081-textures, or your own --textures folders). Good images vary in crop, scale, \
+        lighting and noise; defective test images get scratches, dents, stains, cracks, contamination or \
+        missing print, each with an exact mask in ground_truth/. The first half of the categories (build order) \
+        is "auxiliary" (may be used for training), the rest "target" (never trained on); benchmark.json and \
+        README.txt record the split. The same seed and settings give the same files.
+
+        Without --textures, textures are looked up in $VTFUSION_TEXTURES, /usr/share/gimp/2.0/patterns and \
+        ~/.cache/vtfusion/textures/openarena (filled from the OpenArena archive on first use when that \
+        package is installed). Install them with:
+          sudo apt-get install gimp-data gimp-data-extras
+          (or Scripts/install-system-packages.sh --textures)
+
+        An existing non-empty output folder is refused unless --force; with --force only the categories of a \
+        previous benchmark there (listed in its benchmark.json) are replaced, anything else is kept.
+
+        Examples:
+          vtfusion data build-bench --out bench
+          vtfusion data build-bench --out big --categories 16 --size 256 --per-defect 5
+          vtfusion data build-bench --out mine --textures ~/surfaces --seed 3 --force
+        """
+    )
+
+    @Option(help: "Output folder (MVTec AD layout).")
+    var out: String
+
+    @Option(help: "Number of categories (textures).")
+    var categories: Int = 10
+
+    @Option(help: "Image side in pixels.")
+    var size: Int = 128
+
+    @Option(name: .customLong("train-good"), help: "Normal training images per category.")
+    var trainGood: Int = 8
+
+    @Option(name: .customLong("test-good"), help: "Normal test images per category.")
+    var testGood: Int = 4
+
+    @Option(name: .customLong("per-defect"), help: "Test images per defect family per category (6 families).")
+    var perDefect: Int = 2
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(name: .customLong("auxiliary-fraction"), help: "Fraction of categories marked auxiliary (0...1).")
+    var auxiliaryFraction: Double = 0.5
+
+    @Option(parsing: .upToNextOption, help: "Texture folders (images or GIMP .pat files), instead of the defaults.")
+    var textures: [String] = []
+
+    @Flag(help: "Build into a non-empty output folder, replacing a previous benchmark's categories there.")
+    var force = false
+
+    @Flag(help: "Print the manifest (benchmark.json) as JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard categories >= 1 else { throw ValidationError("--categories must be at least 1") }
+        guard size >= 32 else { throw ValidationError("--size must be at least 32 pixels") }
+        guard trainGood >= 1, testGood >= 0, perDefect >= 1 else {
+            throw ValidationError("--train-good and --per-defect must be at least 1, --test-good at least 0")
+        }
+        guard (0...1).contains(auxiliaryFraction) else { throw ValidationError("--auxiliary-fraction must be in 0...1") }
+    }
+
+    func run() throws {
+        let start = Timing.now()
+        let outPath = (out as NSString).expandingTildeInPath
+        try BenchOutputFolder.prepare(outPath, force: force)
+        var config = BenchmarkConfig(textureDirectories: try textureDirectories())
+        config.categories = categories
+        config.imageSize = size
+        config.trainGood = trainGood
+        config.testGood = testGood
+        config.defectsPerFamily = perDefect
+        config.seed = seed
+        config.auxiliaryFraction = auxiliaryFraction
+        Console.log("building \(categories) categories of \(size)x\(size) images from "
+                    + config.textureDirectories.joined(separator: ", "))
+        let watcher = CategoryWatcher(folder: outPath, total: categories, start: start)
+        watcher.start()
+        let manifest: BenchmarkManifest
+        do {
+            manifest = try BenchmarkBuilder.build(config, into: outPath)
+        } catch {
+            watcher.stop()
+            throw error
+        }
+        watcher.stop()
+        let elapsed = Timing.now() - start
+        if json {
+            let encoder = JSONEncoder.pretty
+            encoder.outputFormatting.insert(.withoutEscapingSlashes)
+            print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
+        }
+        report(manifest, outPath: outPath, elapsed: elapsed)
+    }
+
+    /// `--textures` (checked to exist), or the discovered defaults (extracting OpenArena's on first use).
+    func textureDirectories() throws -> [String] {
+        if !textures.isEmpty {
+            let dirs = textures.map { ($0 as NSString).expandingTildeInPath }
+            for d in dirs where !FileManager.default.fileExists(atPath: d) {
+                throw ValidationError("--textures \(d): folder not found")
+            }
+            return dirs
+        }
+        do {
+            let t0 = Timing.now()
+            let n = try OpenArenaTextures.extractIfNeeded()
+            if n > 0 {
+                Console.log("extracted \(n) OpenArena textures from \(TextureSources.openArenaArchive) into "
+                            + "\(TextureSources.openArenaCache) (\(Console.seconds(Timing.now() - t0)))")
+            }
+        } catch {
+            Console.log("warning: OpenArena textures not extracted: \(error)")
+        }
+        return try TextureSources.discover()
+    }
+
+    func report(_ m: BenchmarkManifest, outPath: String, elapsed: Double) {
+        let defective = m.categories.first.map { $0.defects.values.reduce(0, +) } ?? 0
+        let masks = m.categories.reduce(0) { $0 + $1.defects.values.reduce(0, +) }
+        let images = m.categories.reduce(0) { $0 + $1.trainGood + $1.testGood } + masks
+        let lines = [
+            "wrote \(m.categories.count) categories, \(images) images and \(masks) masks to \(outPath) in "
+                + Console.seconds(elapsed),
+            "per category: \(trainGood) train/good, \(testGood) test/good, \(defective) defective test images "
+                + "(\(perDefect) each of \(m.categories.first?.defects.keys.sorted().joined(separator: ", ") ?? "-"))",
+            "auxiliary (may be used for training): \(m.auxiliary.joined(separator: ", "))",
+            "target (never trained on):            \(m.target.joined(separator: ", "))",
+            "split and textures recorded in \(outPath)/benchmark.json and README.txt",
+            "check it with: vtfusion data validate --dataset mvtec:\(outPath)",
+        ]
+        for l in lines { json ? Console.log(l) : print(l) }
+    }
+}
+
+/// Output-folder policy: never lose anything silently.
+enum BenchOutputFolder {
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Refuses a non-empty folder without `force`; with `force`, removes only the categories a previous
+    /// benchmark there lists in its benchmark.json (plus that file and README.txt), and says what it kept.
+    static func prepare(_ path: String, force: Bool) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw Refused(description: "\(path) exists and is not a folder") }
+        let entries = try fm.contentsOfDirectory(atPath: path)
+        guard !entries.isEmpty else { return }
+        guard force else {
+            throw Refused(description: "\(path) is not empty (\(entries.count) entries); choose another --out, "
+                          + "or pass --force to replace a previous benchmark there")
+        }
+        var ours: Set<String> = []
+        let manifestPath = path + "/benchmark.json"
+        if let data = fm.contents(atPath: manifestPath),
+           let old = try? JSONDecoder().decode(BenchmarkManifest.self, from: data) {
+            ours = Set(old.categories.map(\.name) + ["benchmark.json", "README.txt"])
+        }
+        for e in entries where ours.contains(e) { try fm.removeItem(atPath: path + "/" + e) }
+        let kept = entries.filter { !ours.contains($0) }
+        if ours.isEmpty {
+            Console.log("warning: \(path) holds no previous benchmark.json; building into it and keeping its "
+                        + "\(kept.count) existing entries")
+        } else {
+            Console.log("--force: replaced the previous benchmark's \(ours.count - 2) categories in \(path)"
+                        + (kept.isEmpty ? "" : "; kept \(kept.count) other entries: \(kept.sorted().prefix(5).joined(separator: ", "))"))
+        }
+    }
+}
+
+/// Prints a line as each category folder appears (the builder renames finished categories into place).
+final class CategoryWatcher: @unchecked Sendable {
+    let folder: String, total: Int, startTime: Double
+    private var seen: Set<String> = []
+    private var reported = 0
+    private var running = true
+    private let lock = NSLock()
+    private var thread: Thread?
+
+    init(folder: String, total: Int, start: Double) {
+        self.folder = folder; self.total = total; self.startTime = start
+        seen = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+    }
+
+    func start() {
+        let t = Thread { [self] in
+            while lock.withLock({ running }) {
+                poll()
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        thread = t
+        t.start()
+    }
+
+    func stop() {
+        lock.withLock { running = false }
+        poll()
+    }
+
+    private func poll() {
+        lock.lock(); defer { lock.unlock() }
+        let now = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
+        for name in now.sorted() where !seen.contains(name) && !name.hasSuffix(".json") && !name.hasSuffix(".txt") {
+            seen.insert(name)
+            reported += 1
+            Console.log("[\(min(reported, total))/\(total)] \(name) written (\(Console.seconds(Timing.now() - startTime)))")
+        }
+    }
+}
