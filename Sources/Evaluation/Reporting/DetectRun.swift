@@ -93,7 +93,7 @@ public final class DetectRun {
         try OutputDirectory.prepare(s.output, force: s.force)
         let refs = try s.references.map { path -> Image8 in
             do { return try ImageCodec.decode(path: path) } catch {
-                throw DetectRunError.reference(path: path, reason: "\(error)")
+                throw DetectRunError.reference(path: path, reason: Self.message(error))
             }
         }
         guard !refs.isEmpty else { throw ReferenceThresholdError.noReferences }
@@ -133,7 +133,7 @@ public final class DetectRun {
             var decoded: [(Int, Image8)] = []
             for i in batch {
                 do { decoded.append((i, try ImageCodec.decode(path: s.images[i]))) } catch {
-                    entries[i].error = "\(error)"
+                    entries[i].error = Self.message(error)
                 }
             }
             for (i, image, result) in try inspectIsolating(decoded, entries: &entries) {
@@ -157,7 +157,7 @@ public final class DetectRun {
                 do {
                     let image = try ImageCodec.decode(path: s.images[p.index])
                     writePictures(p.index, stem: stems[p.index], image: image, map: p.map, range: range!, entries: &entries)
-                } catch { entries[p.index].error = "\(error)" }
+                } catch { entries[p.index].error = Self.message(error) }
                 progress?(n + 1, pending.count, "pictures")
             }
         }
@@ -174,7 +174,7 @@ public final class DetectRun {
                                range: DetectionResults.MapRange, entries: inout [DetectionResults.Entry]) {
         let writer = DetectionWriter(directory: settings.output, range: range, formats: settings.formats)
         do { entries[i].files = try writer.write(stem: stem, image: image, map: map) } catch {
-            entries[i].error = "writing pictures: \(error)"
+            entries[i].error = "writing pictures: " + Self.message(error)
         }
     }
 
@@ -196,17 +196,25 @@ public final class DetectRun {
         }
     }
 
-    /// `count` synthetic anomalies per reference (DRAEM-style Perlin masks over a grid-shuffled copy, or
-    /// CutPaste scars; no external textures), made at most 512 px on the longer side. Deterministic in `seed`.
+    /// `count` synthetic anomalies per reference: DRAEM-style Perlin masks (threshold 0.3, scales 2^0..2^4,
+    /// so blobs cover a visible part) over a grid-shuffled copy, or CutPaste scars; opacity 0.5...1; no
+    /// external textures. Made with the longer side scaled into 256...512 px. Deterministic in `seed`.
     func syntheticAnomalies(of refs: [Image8], count: Int) -> [Image8] {
-        let synth = AnomalySynthesizer(textures: nil)
+        var config = SynthesisConfig()
+        config.threshold = 0.3
+        config.perlinScales = 0...4
+        config.opacity = 0.5...1
+        config.minimumArea = 0.005
+        let synth = AnomalySynthesizer(textures: nil, config: config)
         var out: [Image8] = []
         for (r, ref) in refs.enumerated() {
             var img = ref.rgb()
             let longer = max(img.width, img.height)
-            if longer > 512 {
-                let f = 512.0 / Double(longer)
-                img = img.resized(width: max(1, Int(Double(img.width) * f)), height: max(1, Int(Double(img.height) * f)), filter: .bilinear)
+            let target = min(max(longer, 256), 512)
+            if target != longer {
+                let f = Double(target) / Double(longer)
+                img = img.resized(width: max(1, Int((Double(img.width) * f).rounded())),
+                                  height: max(1, Int((Double(img.height) * f).rounded())), filter: .bilinear)
             }
             let base = img.toFloat()
             for j in 0..<count {
@@ -217,10 +225,17 @@ public final class DetectRun {
         return out
     }
 
+    /// A user-facing message: the error's own description for the project's typed errors, else Foundation's.
+    static func message(_ error: Error) -> String {
+        if let e = error as? LocalizedError, let d = e.errorDescription { return d }
+        if type(of: error) == NSError.self { return error.localizedDescription }
+        return "\(error)"
+    }
+
     private func inspectChecked(_ images: [Image8]) throws -> [InspectionResult] {
         if images.isEmpty { return [] }
         let results: [InspectionResult]
-        do { results = try scorer.inspect(images) } catch { throw DetectRunError.scorer("\(error)") }
+        do { results = try scorer.inspect(images) } catch { throw DetectRunError.scorer(Self.message(error)) }
         guard results.count == images.count else { throw DetectRunError.wrongResultCount(expected: images.count, got: results.count) }
         return results
     }
@@ -235,7 +250,7 @@ public final class DetectRun {
         for (i, image) in decoded {
             do {
                 out.append((i, image, try inspectChecked([image])[0]))
-            } catch { entries[i].error = "\(error)" }
+            } catch { entries[i].error = Self.message(error) }
         }
         return out
     }

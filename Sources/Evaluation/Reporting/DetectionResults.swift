@@ -114,7 +114,9 @@ public struct DetectionResults: Codable, Equatable, Sendable {
                 checkpoint: String? = nil, object: String? = nil, references: [String] = [],
                 threshold: ThresholdChoice? = nil, mapRange: MapRange? = nil, mapFormats: [String] = ["png"],
                 entries: [Entry] = []) {
-        self.toolVersion = toolVersion; self.commandLine = commandLine; self.created = created
+        self.toolVersion = toolVersion; self.commandLine = commandLine
+        // Whole seconds: the ISO-8601 encoding keeps no fraction, so a reloaded file compares equal.
+        self.created = Date(timeIntervalSince1970: created.timeIntervalSince1970.rounded(.down))
         self.backbone = backbone; self.checkpoint = checkpoint; self.object = object
         self.references = references; self.threshold = threshold; self.mapRange = mapRange
         self.mapFormats = mapFormats; self.entries = entries
