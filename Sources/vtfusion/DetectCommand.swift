@@ -36,10 +36,10 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Head checkpoint directory (config.json + head.safetensors).")
     var checkpoint: String?
 
-    @Option(help: "Backbone directory (model.safetensors + config.json).")
+    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors + config.json, or a DINOv2 .onnx export).")
     var backboneDir: String?
 
-    @Option(help: "Text encoder directory (weights + tokenizer files).")
+    @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files); not needed for a CLIP backbone's own text tower.")
     var textDir: String?
 
     @Option(help: "Output directory (must be new or empty unless --force).")

@@ -3,52 +3,36 @@ import Evaluation
 import Foundation
 import VTFusion
 
-/// Loads the model behind `vtfusion detect` (backbone + head checkpoint) as an ``ImageScorer``.
+/// Loads the model behind `vtfusion detect` as an ``ImageScorer``, through the pipeline's loaders.
 ///
-/// Provisional loader: the backbone directory holds `model.safetensors` and `config.json` of a CLIP
-/// (vision tower used) or DINOv2 model; the text side comes from learned prompts stored in the checkpoint,
-/// if any. Loading text encoders from `--text-dir` by name is the pipeline's backbone loader's job; this is
-/// the one place to switch to it.
+/// The head checkpoint's `config.json` names the backbone (``BackboneSpec/named(_:imageSize:)``) and the
+/// text encoder it was trained with; `--backbone-dir` holds that backbone's files, `--text-dir` the text
+/// encoder's (not needed for `random-tiny`, for a CLIP text tower when the CLIP backbone is loaded, or when
+/// the text branch is off). Without a text encoder the head runs without its text branch unless the
+/// checkpoint stores fixed text embeddings.
 enum DetectModel {
     struct Loaded {
         var scorer: ImageScorer
         var backboneName: String
     }
 
-    enum LoadError: Error, CustomStringConvertible {
-        case missing(String)
-        case unsupported(String)
-        var description: String {
-            switch self {
-            case .missing(let m): return m
-            case .unsupported(let m): return m
-            }
-        }
-    }
-
     static func load(checkpoint: String, backboneDir: String, textDir: String?, object: String?,
                      batchSize: Int) throws -> Loaded {
-        let dir = URL(fileURLWithPath: backboneDir)
-        let weights = dir.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            throw LoadError.missing("\(weights.path): backbone weights not found (expected model.safetensors in --backbone-dir)")
+        let checkpointURL = URL(fileURLWithPath: checkpoint)
+        let config = try Checkpoint.load(from: checkpointURL).config
+        let spec = try BackboneSpec.named(config.backbone, imageSize: config.imageSize[0])
+        let loaded = try ModelLoader.backbone(spec, directory: URL(fileURLWithPath: backboneDir))
+        var text: TextEncoderBundle? = nil
+        if config.ablation.text {
+            let name = config.textEncoder.lowercased()
+            let sharesCLIP = loaded.clip != nil && name == spec.name.lowercased()
+            if textDir != nil || name == "random-tiny" || sharesCLIP {
+                text = try ModelLoader.textEncoder(config.textEncoder, directory: textDir.map { URL(fileURLWithPath: $0) },
+                                                   clip: loaded.clip)
+            }
         }
-        let configURL = dir.appendingPathComponent("config.json")
-        let configText = (try? String(contentsOf: configURL, encoding: .utf8)) ?? ""
-        let backbone: Backbone
-        if configText.contains("vision_config") {
-            backbone = try CLIPModel.load(safetensors: weights).vision
-        } else if configText.contains("dinov2") || configText.contains("layerscale_value") {
-            backbone = try DINOv2.load(safetensors: weights)
-        } else {
-            throw LoadError.unsupported("\(configURL.path): cannot tell the backbone type (expected a CLIP or DINOv2 config.json)")
-        }
-        if textDir != nil {
-            throw LoadError.unsupported("--text-dir is not supported by this build's provisional loader; "
-                + "omit it to use the checkpoint's learned prompts (or no text branch)")
-        }
-        let detector = try Detector(checkpoint: URL(fileURLWithPath: checkpoint), encoder: nil, object: object)
-        let scorer = DetectorScorer(backbone: backbone, detector: detector, object: object, batchSize: batchSize)
-        return Loaded(scorer: scorer, backboneName: backboneDir)
+        let head = try VTFusionPipeline.loadHead(checkpoint: checkpointURL, text: text, object: object ?? "object")
+        let scorer = DetectorScorer(backbone: loaded.backbone, detector: head.detector, object: object, batchSize: batchSize)
+        return Loaded(scorer: scorer, backboneName: "\(spec.name) (\(backboneDir))")
     }
 }
