@@ -93,7 +93,8 @@ public struct ModelStore: Sendable {
         guard KnownModel.named(name) != nil || Self.isHubID(name) else {
             throw ModelStoreError.unknownModel(name, known: KnownModel.all.map(\.name))
         }
-        return root.appendingPathComponent("models").appendingPathComponent(name.replacingOccurrences(of: "/", with: "--"))
+        return root.appendingPathComponent("models", isDirectory: true)
+            .appendingPathComponent(name.replacingOccurrences(of: "/", with: "--"), isDirectory: true)
     }
 
     /// The manifest of an installed model, or nil.
@@ -117,7 +118,7 @@ public struct ModelStore: Sendable {
         for d in names.sorted() where !d.hasPrefix(".") && KnownModel.named(d) == nil {
             let name = d.replacingOccurrences(of: "--", with: "/")
             guard Self.isHubID(name), let m = try? manifest(name) else { continue }
-            out.append(ModelStoreEntry(name: name, summary: "Hugging Face model", directory: modelsDir.appendingPathComponent(d), manifest: m))
+            out.append(ModelStoreEntry(name: name, summary: "Hugging Face model", directory: modelsDir.appendingPathComponent(d, isDirectory: true), manifest: m))
         }
         return out
     }
