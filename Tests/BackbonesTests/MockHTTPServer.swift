@@ -44,21 +44,33 @@ final class MockHTTPServer: @unchecked Sendable {
         }
         guard ok else { close(l); throw POSIXError(.EADDRINUSE) }
         port = UInt16(bigEndian: addr.sin_port)
-        let fd = listener
+        let fd = listener, done = acceptDone
         Thread.detachNewThread { [weak self] in
             while true {
                 let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                guard let self else { close(c); return }
+                guard c >= 0, let self, !self.isStopped else {
+                    if c >= 0 { close(c) }
+                    done.signal()
+                    return
+                }
                 Thread.detachNewThread { self.handle(c) }
             }
         }
     }
 
+    private let acceptDone = DispatchSemaphore(value: 0)
+    private var stopped = false
+    private var isStopped: Bool { lock.withLock { stopped } }
+
     deinit { stop() }
 
+    /// Stops accepting: wakes the accept thread and waits for it to exit before the descriptor is closed
+    /// (so a later server that gets the same descriptor number is never served by this one).
     func stop() {
+        let first: Bool = lock.withLock { defer { stopped = true }; return !stopped }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
+        _ = acceptDone.wait(timeout: .now() + 5)
         close(listener)
     }
 
