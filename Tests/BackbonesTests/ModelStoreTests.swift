@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizers
 import XCTest
 @testable import Backbones
 
@@ -35,8 +36,11 @@ final class SHA256AndZipTests: XCTestCase {
     func testZipStoredAndDeflatedEntries() throws {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "store_sample", withExtension: "zip", subdirectory: "Fixtures"))
         let zip = try ZipArchive(contentsOf: url)
-        XCTAssertEqual(zip.entries.map(\.name), ["hello.txt", "data/lines.txt", "empty.bin"])
-        XCTAssertEqual(zip.entries.map(\.method), [0, 8, 0])
+        XCTAssertEqual(zip.entries.map(\.name), ["hello.txt", "data/lines.txt", "empty.bin", "short.txt", "level0.txt"])
+        XCTAssertEqual(zip.entries.map(\.method), [0, 8, 0, 8, 8])
+        XCTAssertEqual(String(decoding: try zip.extract("short.txt"), as: UTF8.self), "abcabcabc hello hello\n")
+        XCTAssertEqual(String(decoding: try zip.extract("level0.txt"), as: UTF8.self),
+                       (0..<5000).map { "stored block \($0)\n" }.joined())
         XCTAssertEqual(String(decoding: try zip.extract("hello.txt"), as: UTF8.self), "Hello, zip!\n")
         XCTAssertEqual(String(decoding: try zip.extract("data/lines.txt"), as: UTF8.self),
                        (0..<2000).map { "line \($0)\n" }.joined())
@@ -53,6 +57,27 @@ final class SHA256AndZipTests: XCTestCase {
         XCTAssertThrowsError(try ZipArchive(data: Data("not a zip at all, just some text".utf8), file: "x.whl")) {
             XCTAssertTrue("\($0)".contains("x.whl"), "\($0)")
         }
+    }
+}
+
+extension SHA256AndZipTests {
+    /// The store's table-driven inflater against Tokenizers' reference one on a real 1.3 MB gzip stream.
+    func testFastInflateMatchesReferenceInflater() throws {
+        let gz = try Data(contentsOf: RealWeightTests.testData("clip/bpe_simple_vocab_16e6.txt.gz"))
+        let reference = try Gzip.decompress(gz)
+        var p = 10
+        if gz[3] & 4 != 0 { p += 2 + Int(gz[10]) | Int(gz[11]) << 8 }
+        if gz[3] & 8 != 0 { while gz[p] != 0 { p += 1 }; p += 1 }
+        var out = [UInt8](repeating: 0, count: reference.count)
+        let n = try gz.subdata(in: p..<gz.count).withUnsafeBytes { s in
+            try out.withUnsafeMutableBufferPointer { try FastInflate.inflate(s, into: $0.baseAddress!, capacity: reference.count) }
+        }
+        XCTAssertEqual(n, reference.count)
+        XCTAssertTrue(out.elementsEqual(reference))
+        // A declared size that is too small is an error, not an overrun.
+        XCTAssertThrowsError(try gz.subdata(in: p..<gz.count).withUnsafeBytes { s in
+            try out.withUnsafeMutableBufferPointer { try FastInflate.inflate(s, into: $0.baseAddress!, capacity: 1000) }
+        })
     }
 }
 

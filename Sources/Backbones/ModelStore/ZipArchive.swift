@@ -2,7 +2,7 @@ import Foundation
 import Tokenizers
 
 /// A minimal reader for zip files (Python wheels): the central directory, and entries stored (method 0) or
-/// deflated (method 8, inflated by ``Tokenizers/Gzip/inflate(_:)``), CRC-32 checked. No zip64, no encryption.
+/// deflated (method 8, inflated by ``FastInflate``), CRC-32 checked. No zip64, no encryption.
 public struct ZipArchive: Sendable {
     /// One member of the archive.
     public struct Entry: Sendable, Equatable {
@@ -84,7 +84,16 @@ public struct ZipArchive: Sendable {
         switch e.method {
         case 0: out = Data(raw)
         case 8:
-            do { out = try Gzip.inflate(Data(raw)) } catch { throw bad("cannot inflate: \(error)") }
+            var buffer = Data(count: max(e.uncompressedSize, 1))
+            let written: Int
+            do {
+                written = try buffer.withUnsafeMutableBytes { (d: UnsafeMutableRawBufferPointer) in
+                    try raw.withUnsafeBytes { (s: UnsafeRawBufferPointer) in
+                        try FastInflate.inflate(s, into: d.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity: e.uncompressedSize)
+                    }
+                }
+            } catch { throw bad("cannot inflate: \(error)") }
+            out = buffer.prefix(written)
         default: throw bad("compression method \(e.method) is not supported (only stored and deflate)")
         }
         guard out.count == e.uncompressedSize else { throw bad("inflated to \(out.count) bytes, expected \(e.uncompressedSize)") }
