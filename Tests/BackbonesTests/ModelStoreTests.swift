@@ -170,6 +170,21 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertNoThrow(try store().verify(repo))
     }
 
+    func testCompleteFilesAreReusedUnlessForced() throws {
+        serveRepo()
+        let dir = try store().fetch(repo)
+        // As if a later file had failed: no manifest, model.safetensors complete on disk.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("manifest.json"))
+        let modelGets = { self.server.requests.filter { $0.method == "GET" && $0.path == "/cdn/blob-model" }.count }
+        XCTAssertEqual(modelGets(), 1)
+        _ = try store().fetch(repo)
+        XCTAssertEqual(modelGets(), 1, "a complete, checksum-matching file is not downloaded again")
+        XCTAssertNotNil(try store().manifest(repo))
+        _ = try store().fetch(repo, force: true)
+        XCTAssertEqual(modelGets(), 2)
+        XCTAssertNoThrow(try store().verify(repo))
+    }
+
     func testChecksumMismatchLeavesNoFinalFile() throws {
         serveRepo()
         server.fault("/cdn/blob-model", .corrupt)

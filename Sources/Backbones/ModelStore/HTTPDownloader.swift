@@ -57,7 +57,7 @@ public struct HTTPDownloader: Sendable {
                 throw ModelStoreError.io(path: part.path, reason: "cannot open for writing")
             }
             defer { try? handle.close() }
-            let sink = PartSink(handle: handle, offset: offset)
+            let sink = PartSink(handle: handle, path: part.path, offset: offset)
             let r = HTTPTask(request: withHeaders(req), sink: sink, followRedirects: true, progress: progress).run()
             try? handle.synchronize()
             if let head = r.head {
@@ -103,11 +103,12 @@ public struct HTTPDownloader: Sendable {
 /// Where a GET writes its body: appends after `offset` on 206, restarts the file on 200.
 final class PartSink: @unchecked Sendable {
     let handle: FileHandle
+    let path: String
     var offset: Int64
     var error: ModelStoreError?
     var writing = false
 
-    init(handle: FileHandle, offset: Int64) { self.handle = handle; self.offset = offset }
+    init(handle: FileHandle, path: String, offset: Int64) { self.handle = handle; self.path = path; self.offset = offset }
 
     /// Positions the file for a response; false cancels the transfer (status not 200/206).
     func begin(_ head: HTTPHead) -> Bool {
@@ -127,7 +128,7 @@ final class PartSink: @unchecked Sendable {
                 return false
             }
         } catch {
-            self.error = .io(path: "\(handle)", reason: error.localizedDescription)
+            self.error = .io(path: path, reason: error.localizedDescription)
             return false
         }
         writing = true
@@ -137,7 +138,7 @@ final class PartSink: @unchecked Sendable {
     func write(_ data: Data) {
         guard writing, error == nil else { return }
         do { try handle.write(contentsOf: data); offset += Int64(data.count) } catch {
-            self.error = .io(path: "download", reason: error.localizedDescription)
+            self.error = .io(path: path, reason: error.localizedDescription)
         }
     }
 }

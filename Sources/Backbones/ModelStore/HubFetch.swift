@@ -11,10 +11,11 @@ extension ModelStore {
         hubEndpoint.appendingPathComponent(repo).appendingPathComponent("resolve/main").appendingPathComponent(file)
     }
 
-    /// Downloads the hub files of `repo` into `dir` (files already complete and matching are kept), then writes
+    /// Downloads the hub files of `repo` into `dir` (with `reuseComplete`, files already complete and matching are
+    /// kept), then writes
     /// the manifest. `X-Linked-Size` / `Content-Length` give the expected size, `X-Linked-Etag` / `ETag` the
     /// SHA-256 when it is one (LFS files); git-blob ETags (40 hex digits) only get the size check.
-    func fetchHub(_ repo: String, into dir: URL, progress: ((ModelStoreEvent) -> Void)?) throws {
+    func fetchHub(_ repo: String, into dir: URL, reuseComplete: Bool = true, progress: ((ModelStoreEvent) -> Void)?) throws {
         try Self.makeDirectory(dir)
         var client = HTTPDownloader(timeout: timeout)
         if let hubToken { client.headers["Authorization"] = "Bearer \(hubToken)" }
@@ -35,13 +36,16 @@ extension ModelStore {
             let target = (300..<400).contains(head.status)
                 ? head.header("location").flatMap { URL(string: $0, relativeTo: url)?.absoluteURL } ?? url : url
             let dest = dir.appendingPathComponent(file)
-            if FileManager.default.fileExists(atPath: dest.path), try Self.matches(dest, size: size, sha256: sha) {
+            if reuseComplete, FileManager.default.fileExists(atPath: dest.path), try Self.matches(dest, size: size, sha256: sha) {
                 progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
                 fetched.append(file)
                 continue
             }
             try? FileManager.default.removeItem(at: dest)
-            try client.download(target, to: dest, expectedSize: size, expectedSHA256: sha) { received, total in
+            // The token goes only to the hub's own host, not to a CDN it redirects to.
+            var getter = client
+            if target.host != url.host { getter.headers["Authorization"] = nil }
+            try getter.download(target, to: dest, expectedSize: size, expectedSHA256: sha) { received, total in
                 progress?(.transfer(file: file, received: received, total: total ?? size))
             }
             progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))

@@ -149,7 +149,8 @@ public struct ModelStore: Sendable {
         return m
     }
 
-    /// Fetches `name` unless it is installed (or `force`), and returns its directory.
+    /// Fetches `name` unless it is installed, and returns its directory. With `force` everything is fetched
+    /// again (hub files already on disk are re-downloaded, not reused).
     @discardableResult
     public func fetch(_ name: String, force: Bool = false, progress: ((ModelStoreEvent) -> Void)? = nil) throws -> URL {
         let dir = try directory(for: name)
@@ -157,7 +158,7 @@ public struct ModelStore: Sendable {
         if let known = KnownModel.named(name) {
             try fetchCarrier(known, into: dir, progress: progress)
         } else {
-            try fetchHub(name, into: dir, progress: progress)
+            try fetchHub(name, into: dir, reuseComplete: !force, progress: progress)
         }
         return dir
     }
