@@ -10,17 +10,13 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Dump a backbone's tapped patch tokens, class token and prompt embeddings to a safetensors file.",
         discussion: """
-        Output tensors: layer.<L>.patch_tokens [B, N, C] per tapped layer, class_token [B, D] (the pooled image
-        embedding) and, with --prompts, text_embeddings [P, D]. The file is written atomically.
+        Output tensors: layer.<L>.patch_tokens [B, N, C] per tapped layer, class_token [B, D] (the pooled image embedding) and, with --prompts, text_embeddings [P, D]. The file is written atomically.
 
-        Images: .safetensors files holding a tensor 'images' (or a single tensor) [3, H, W] or [B, 3, H, W],
-        RGB in [0, 1] (normalised with the backbone's mean/std unless --normalized), H and W multiples of the
-        patch size. PNG/JPEG input arrives with the Imaging module.
+        Images: .safetensors files holding a tensor 'images' (or a single tensor) [3, H, W] or [B, 3, H, W], RGB in [0, 1] (normalised with the backbone's mean/std unless --normalized), H and W multiples of the patch size. PNG/JPEG input arrives with the Imaging module.
 
         Examples:
           vtfusion features --backbone dinov2-s-imgfocus --images a.safetensors --layers 3,6,9,12 --out f.safetensors
-          vtfusion features --backbone openai/clip-vit-base-patch16 --images a.safetensors --layers 6,12 \\
-              --prompts "a photo of a flawless object" "a photo of a damaged object" --out f.safetensors
+          vtfusion features --backbone openai/clip-vit-base-patch16 --images a.safetensors --layers 6,12 --prompts "a photo of a flawless object" "a photo of a damaged object" --out f.safetensors
         """
     )
 

