@@ -60,6 +60,14 @@ final class PipCarrierTests: XCTestCase {
     }
 
     func testPipFailureCarriesStderr() throws {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-m", "pip", "--version"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        try? probe.run()
+        probe.waitUntilExit()
+        guard probe.terminationStatus == 0 else { throw XCTSkip("python3 -m pip is not available") }
         let empty = root.appendingPathComponent("no-wheels")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         let store = offlineStore(wheelDir: empty)
