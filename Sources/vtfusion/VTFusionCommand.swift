@@ -7,7 +7,11 @@ struct VTFusionCommand: ParsableCommand {
         commandName: "vtfusion",
         abstract: "Few-shot industrial anomaly detection (VTFusion) in pure Swift.",
         version: VTFusionVersion.string,
-        subcommands: [BenchCommand.self]
+        subcommands: [
+            BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
+        ]
     )
 }
 

@@ -77,9 +77,6 @@ public final class ProtocolRunner {
             log?(String(format: "evaluated %@ (%d test images) in %.1f s", category.name, test.samples.count,
                         Date().timeIntervalSince(t0)))
         }
-        if methods.contains(where: { if case .textZeroShot = $0.kind { return true } else { return false } }) == false {
-            report.notes.append("text-only zero-shot: not run")
-        }
         return report
     }
 
