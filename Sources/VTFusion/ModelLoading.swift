@@ -75,6 +75,12 @@ public struct LoadedBackbone {
     public let spec: BackboneSpec
     public let backbone: Backbone
     public let clip: CLIPModel?
+
+    public init(spec: BackboneSpec, backbone: Backbone, clip: CLIPModel?) {
+        self.spec = spec
+        self.backbone = backbone
+        self.clip = clip
+    }
 }
 
 /// Loads backbones and text encoders by name from a model directory (`model.safetensors` + `config.json`,

@@ -4,13 +4,15 @@ import Tensor
 
 /// Options of a training run.
 public struct TrainingOptions: Sendable {
-    public var steps = 600
+    public var steps = 1500
     /// Steps between atomic checkpoints (a kill loses at most this many steps).
     public var checkpointEvery = 100
     public var seed: UInt64 = 0
     /// Continue from the checkpoint in the output directory when there is one.
     public var resume = false
     public var sampler = EpisodeSampler()
+    /// Stop (after checkpointing) once this step is done, leaving the run resumable; `nil` = run to `steps`.
+    public var stopAfterStep: Int?
     public init() {}
 }
 
@@ -77,7 +79,8 @@ public final class TrainingRun {
         var losses: [Float] = []
         let t0 = Date()
         var last: VTFusionLoss.Breakdown? = nil
-        while trainer.step < options.steps {
+        let stop = min(options.stopAfterStep ?? options.steps, options.steps)
+        while trainer.step < stop {
             let draw = sampler.draw(step: trainer.step, seed: options.seed, data: data)
             if config.ablation.text, let learner = promptLearner {
                 let object = draw.category.object
@@ -91,7 +94,7 @@ public final class TrainingRun {
             losses.append(loss.total.item)
             var saved = false
             if let dir = checkpointDirectory,
-               trainer.step % max(options.checkpointEvery, 1) == 0 || trainer.step == options.steps {
+               trainer.step % max(options.checkpointEvery, 1) == 0 || trainer.step == stop {
                 try save(to: dir)
                 saved = true
             }

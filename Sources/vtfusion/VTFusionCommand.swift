@@ -7,8 +7,16 @@ struct VTFusionCommand: ParsableCommand {
         commandName: "vtfusion",
         abstract: "Few-shot industrial anomaly detection (VTFusion) in pure Swift.",
         version: VTFusionVersion.string,
-        subcommands: [DetectCommand.self, ReportCommand.self, DataCommand.self, ModelsCommand.self,
-                      FeaturesCommand.self, BenchCommand.self]
+        subcommands: [
+            DetectCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
+            ReportCommand.self,
+            DataCommand.self,
+            ModelsCommand.self,
+            FeaturesCommand.self,
+            BenchCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,160 @@
+import Foundation
+import Imaging
+import Tensor
+import VTFusion
+
+/// The evaluation protocol: for each category x shots x seeds, pick k references with ``FewShotSampler``,
+/// fit, inspect every test image, bring maps to image size (bilinear) and smooth them (Gaussian sigma 4),
+/// then compute image AUROC/AP/F1-max and pixel AUROC/AUPRO/F1-max.
+///
+/// All work happens in the backbone's prepared frame (shorter side resized, center crop): masks go through
+/// the same geometry. Backbone features of every test image and every chosen reference are computed once
+/// per category and shared by all methods, shots and seeds.
+public final class ProtocolRunner {
+    public let extractor: FeatureExtractor
+    public let methods: [EvaluationMethod]
+    public let options: ProtocolOptions
+    /// Progress lines.
+    public var log: ((String) -> Void)?
+
+    public init(extractor: FeatureExtractor, methods: [EvaluationMethod], options: ProtocolOptions) {
+        self.extractor = extractor
+        self.methods = methods
+        self.options = options
+    }
+
+    /// One category's test set in the prepared frame.
+    struct TestSet {
+        var samples: [DatasetSample]
+        var images: [Tensor]
+        var masks: [[UInt8]?]
+        var features: FeatureSet
+        /// Pixel metrics are defined only when every anomalous image has a mask.
+        var hasMasks: Bool
+    }
+
+    /// Runs every method on `categories` and returns the collected results.
+    public func run(categories: [DatasetCategory]) throws -> EvaluationReport {
+        let plan = try FewShotPlan.make(categories: categories, shots: options.shots, seeds: options.seeds,
+                                        datasetRoot: options.datasetRoot)
+        var report = EvaluationReport(plan: plan, methods: methods.map(\.name), shots: options.shots, seeds: options.seeds)
+        let pre = extractor.preprocessor
+        let size = pre.imageSize
+        for category in categories {
+            let t0 = Date()
+            let test = try loadTestSet(category)
+            let object = TrainingSource.objectName(forCategory: category.name)
+            // Features of every reference any selection uses.
+            let refURLs = Array(Set(plan.selections.filter { $0.category == category.name }
+                .flatMap { (try? $0.resolved(datasetRoot: options.datasetRoot)) ?? [] }.map(\.standardizedFileURL)))
+                .sorted { $0.path < $1.path }
+            var refIndex: [String: Int] = [:]
+            for (i, u) in refURLs.enumerated() { refIndex[u.path] = i }
+            let refFeatures = refURLs.isEmpty ? nil
+                : try extractor.features(prepared: refURLs.map { try pre.load(path: $0.path) })
+            for method in methods {
+                if case .vtfusion(let head) = method.kind {
+                    guard head.config.imageSize == [size, size] else {
+                        throw PipelineError.invalidOption("head image size \(head.config.imageSize) != backbone crop \(size)")
+                    }
+                    try head.useObject(object)
+                }
+                for k in options.shots where method.applies(toShots: k) {
+                    for seed in options.seeds {
+                        guard let sel = plan.selection(category: category.name, k: k, seed: seed) else { continue }
+                        let refs = try sel.resolved(datasetRoot: options.datasetRoot).map(\.standardizedFileURL)
+                        let excluded = Set(refs.map(\.path))
+                        let keep = test.samples.indices.filter {
+                            !category.trainOverlapsTest || !excluded.contains(test.samples[$0].imagePath.standardizedFileURL.path)
+                        }
+                        let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
+                        let (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
+                        report.add(try score(method: method.name, category: category.name, k: k, seed: seed,
+                                             test: test, keep: keep, maps: maps, scores: scores, size: size))
+                    }
+                }
+            }
+            log?(String(format: "evaluated %@ (%d test images) in %.1f s", category.name, test.samples.count,
+                        Date().timeIntervalSince(t0)))
+        }
+        return report
+    }
+
+    func loadTestSet(_ category: DatasetCategory) throws -> TestSet {
+        let pre = extractor.preprocessor
+        var images: [Tensor] = [], masks: [[UInt8]?] = []
+        var hasMasks = true
+        for s in category.test {
+            images.append(pre.tensor(try pre.load(path: s.imagePath.path)))
+            if let m = s.maskPath { masks.append(try pre.loadMask(path: m.path)) }
+            else {
+                masks.append(s.isAnomalous ? nil : [UInt8](repeating: 0, count: pre.imageSize * pre.imageSize))
+                if s.isAnomalous { hasMasks = false }
+            }
+        }
+        guard !images.isEmpty else { throw PipelineError.noData("category '\(category.name)' has no test images") }
+        return TestSet(samples: category.test, images: images, masks: masks, features: try extractor.features(images),
+                       hasMasks: hasMasks)
+    }
+
+    /// Image-size maps (`S*S`, before smoothing) and image scores of the kept test images.
+    func inspect(_ method: EvaluationMethod, test: TestSet, keep: [Int], references: FeatureSet?,
+                 object: String) throws -> ([[Float]], [Float]) {
+        let size = extractor.preprocessor.imageSize
+        let features = test.features.gather(keep)
+        switch method.kind {
+        case .vtfusion(let head):
+            if let references { head.detector.fitReferences(references, object: object) } else { head.detector.references = nil }
+            let results = head.detector.inspect(features, batchSize: options.batchSize)
+            return (results.map { $0.anomalyMap.contiguous().scalars }, results.map(\.score))
+        case .referenceKNN(let lastTapOnly):
+            guard let references else { throw PipelineError.invalidOption("reference-only baseline needs k >= 1") }
+            let d = Baselines.knnDistances(test: features, references: references, lastTapOnly: lastTapOnly,
+                                           batchSize: options.batchSize)
+            let n = features.grid.0 * features.grid.1
+            let all = d.scalars
+            let rows = (0..<keep.count).map { Array(all[($0 * n)..<(($0 + 1) * n)]) }
+            return (rows.map { Baselines.imageMap($0, gridSize: features.grid, size: size, sigma: 0) },
+                    rows.map { Baselines.topMean($0, fraction: options.topFraction) })
+        case .textZeroShot(let clip, let text):
+            let images = Tensor.stack(keep.map { test.images[$0] }, axis: 0)
+            var maps: [[Float]] = [], scores: [Float] = []
+            var start = 0
+            while start < keep.count {
+                let end = min(start + options.batchSize, keep.count)
+                let r = try Baselines.textZeroShot(clip: clip, text: text, images: images.sliced(axis: 0, start: start, end: end),
+                                                   object: object)
+                let n = r.grid.0 * r.grid.1, p = r.patches.scalars
+                for i in 0..<(end - start) {
+                    maps.append(Baselines.imageMap(Array(p[(i * n)..<((i + 1) * n)]), gridSize: r.grid, size: size, sigma: 0))
+                }
+                scores += r.image.scalars
+                start = end
+            }
+            return (maps, scores)
+        }
+    }
+
+    func score(method: String, category: String, k: Int, seed: UInt64, test: TestSet, keep: [Int],
+               maps: [[Float]], scores: [Float], size: Int) throws -> EvaluationReport.Run {
+        let labels = keep.map { test.samples[$0].isAnomalous }
+        let image = labels.contains(true) && labels.contains(false)
+            ? try ImageMetrics.compute(scores: scores, labels: labels) : nil
+        var pixel: PixelMetrics? = nil
+        if test.hasMasks && labels.contains(true) {
+            let acc = PixelMetricAccumulator()
+            for (j, i) in keep.enumerated() {
+                let smoothed = options.sigma > 0 ? GaussianBlur.apply(maps[j], width: size, height: size, sigma: options.sigma) : maps[j]
+                try acc.add(scores: smoothed, mask: test.masks[i], width: size, height: size)
+            }
+            pixel = try acc.compute()
+        }
+        let records = keep.enumerated().map { (j, i) in
+            EvaluationReport.ImageScore(method: method, category: category, k: k, seed: seed,
+                                        image: FewShotSelection.record(test.samples[i].imagePath, root: options.datasetRoot),
+                                        defect: test.samples[i].defectType, anomalous: labels[j], score: Double(scores[j]))
+        }
+        return EvaluationReport.Run(method: method, category: category, k: k, seed: seed, image: image, pixel: pixel,
+                                    scores: records)
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Backbones
+import Evaluation
+import Foundation
+import VTFusion
+
+/// Shared by `train` and `eval`: backbone / text encoder / dataset options and their loading.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Backbone name: dinov2-s-imgfocus, clip-b16, clip-l14-336 (or dinov2-tiny-random for smoke runs).")
+    var backbone: String?
+
+    @Option(help: "Directory of the backbone (model.safetensors + config.json, or a DINOv2 .onnx export).")
+    var backboneDir: String?
+
+    @Option(help: "Crop side fed to the backbone (default: the backbone's, e.g. 224 for dinov2-s-imgfocus).")
+    var imageSize: Int?
+
+    @Option(help: "Text encoder: minilm-l6, clip-b16, clip-l14-336 (the CLIP backbone's own tower), random-tiny.")
+    var textEncoder: String?
+
+    @Option(help: "Directory of the text encoder (model.safetensors + config.json + vocab.txt for MiniLM).")
+    var textDir: String?
+
+    @Option(help: "Threads for the numeric kernels.")
+    var threads: Int?
+
+    /// The backbone spec for `name` (the registry, or the tiny synthetic DINOv2).
+    static func spec(_ name: String, imageSize: Int?) throws -> BackboneSpec {
+        if name == "dinov2-tiny-random" { return TinyModels.dinov2Spec(imageSize: (imageSize ?? 64) / 8 * 8) }
+        return try BackboneSpec.named(name, imageSize: imageSize)
+    }
+
+    func loadBackbone(name: String, imageSize: Int?) throws -> LoadedBackbone {
+        let spec = try Self.spec(name, imageSize: imageSize)
+        if name == "dinov2-tiny-random" { return LoadedBackbone(spec: spec, backbone: try TinyModels.dinov2(), clip: nil) }
+        guard let dir = backboneDir else {
+            throw ValidationError("--backbone-dir is required for \(name) (a directory with model.safetensors + config.json)")
+        }
+        return try ModelLoader.backbone(spec, directory: URL(fileURLWithPath: dir))
+    }
+
+    func loadText(name: String, clip: CLIPModel?, backboneName: String) throws -> TextEncoderBundle {
+        let reuse = name.lowercased() == backboneName.lowercased() ? clip : nil
+        let dir = (textDir ?? (reuse != nil ? backboneDir : nil)).map { URL(fileURLWithPath: $0) }
+        return try ModelLoader.textEncoder(name, directory: dir, clip: reuse)
+    }
+}
+
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "Dataset: mvtec:PATH, visa:PATH, folder:PATH (or a PATH whose layout is detected).")
+    var dataset: String
+
+    @Option(help: "Comma-separated categories (default: all, or the split chosen below).")
+    var categories: String?
+
+    func spec() throws -> DatasetSpec { try DatasetSpec(parsing: dataset) }
+
+    /// Loads the categories; `role` ("auxiliary"/"target") narrows to the benchmark split when the dataset
+    /// has a `benchmark.json`.
+    func load(role: String?) throws -> (DatasetSpec, [DatasetCategory]) {
+        let spec = try spec()
+        var names = categories?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        if let role {
+            guard let split = try BenchmarkSplit.read(root: spec.root) else {
+                throw ValidationError("--\(role)-only needs a benchmark with benchmark.json at \(spec.root.path)")
+            }
+            let allowed = role == "auxiliary" ? split.auxiliary : split.target
+            names = names.map { $0.filter(allowed.contains) } ?? allowed
+        }
+        let loaded = try DatasetLoader.load(spec, categories: names)
+        guard !loaded.isEmpty else { throw ValidationError("no categories selected") }
+        return (spec, loaded)
+    }
+}
+
+/// Progress output: one updating line on a terminal, plain lines otherwise.
+struct ProgressPrinter {
+    let isTTY = isatty(STDOUT_FILENO) != 0
+    var lastPlain = Date.distantPast
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+
+    mutating func show(_ p: TrainingProgress) {
+        let line = String(format: "step %d/%d  loss %.4f (focal %.4f dice %.4f image %.4f aux %.4f)  %.2f s/step  ETA %@",
+                          p.step, p.totalSteps, p.loss, p.focal, p.dice, p.image, p.auxiliary, p.secondsPerStep,
+                          Self.duration(p.eta))
+        if isTTY {
+            print("\r\u{1B}[K" + line + (p.checkpointed ? "  [checkpoint]" : ""), terminator: p.step == p.totalSteps ? "\n" : "")
+            fflush(stdout)
+        } else if p.checkpointed || p.step == p.totalSteps || Date().timeIntervalSince(lastPlain) >= 10 {
+            print(line + (p.checkpointed ? "  [checkpoint]" : ""))
+            fflush(stdout)
+            lastPlain = Date()
+        }
+    }
+}
+
+/// Prints to standard error (diagnostics that must not mix with data on stdout).
+func note(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Parses "0,1,2,4".
+func parseIntList<T: FixedWidthInteger>(_ s: String, _ what: String) throws -> [T] {
+    let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let values = parts.compactMap { T($0) }
+    guard !values.isEmpty, values.count == parts.count else { throw ValidationError("--\(what): expected a list like 0,1,2") }
+    return values
+}
