@@ -45,6 +45,7 @@ let package = Package(
         .executableTarget(name: "vtfusion",
                           dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),

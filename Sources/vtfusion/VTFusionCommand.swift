@@ -8,6 +8,7 @@ struct VTFusionCommand: ParsableCommand {
         abstract: "Few-shot industrial anomaly detection (VTFusion) in pure Swift.",
         version: VTFusionVersion.string,
         subcommands: [
+            DemoCommand.self,
             DetectCommand.self,
             TrainCommand.self,
             EvalCommand.self,

@@ -45,6 +45,10 @@ public struct DetectSettings: Sendable {
     public var object: String?
     /// Seed of the synthetic anomalies.
     public var seed: UInt64 = 0
+    /// Known ground truth per image path (`true` = anomalous), recorded in the entries (e.g. benchmark runs).
+    public var labels: [String: Bool] = [:]
+    /// Ground-truth mask per image path, shown as the panels' last column.
+    public var groundTruth: [String: String] = [:]
 
     public init(references: [String], images: [String], output: URL) {
         self.references = references; self.images = images; self.output = output
@@ -122,7 +126,7 @@ public final class DetectRun {
         default: break
         }
         let stems = OutputDirectory.uniqueStems(for: s.images)
-        var entries = s.images.map { DetectionResults.Entry(path: $0) }
+        var entries = s.images.map { DetectionResults.Entry(path: $0, label: s.labels[$0]) }
         var pending: [(index: Int, map: Image)] = []
         var done = 0
 
@@ -173,7 +177,10 @@ public final class DetectRun {
     private func writePictures(_ i: Int, stem: String, image: Image8, map: Image,
                                range: DetectionResults.MapRange, entries: inout [DetectionResults.Entry]) {
         let writer = DetectionWriter(directory: settings.output, range: range, formats: settings.formats)
-        do { entries[i].files = try writer.write(stem: stem, image: image, map: map) } catch {
+        do {
+            let truth = try settings.groundTruth[settings.images[i]].map { try ImageCodec.decode(path: $0) }
+            entries[i].files = try writer.write(stem: stem, image: image, map: map, groundTruth: truth)
+        } catch {
             entries[i].error = "writing pictures: " + Self.message(error)
         }
     }

