@@ -95,11 +95,6 @@ extension ProgressReporter {
     }
 }
 
-/// Prints to standard error (diagnostics that must not mix with data on stdout).
-func note(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
-}
-
 /// Parses "0,1,2,4".
 func parseIntList<T: FixedWidthInteger>(_ s: String, _ what: String) throws -> [T] {
     let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

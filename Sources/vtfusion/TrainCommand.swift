@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
         let t0 = Date()
         let loaded = try models.loadBackbone(name: backboneName, imageSize: models.imageSize)
         let text = try models.loadText(name: textName, clip: loaded.clip, backboneName: backboneName)
-        note("backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px (taps \(loaded.spec.taps)), text \(text.name); "
+        Console.log("backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px (taps \(loaded.spec.taps)), text \(text.name); "
              + "\(categories.count) categories: \(categories.map(\.name).joined(separator: ", "))")
         let extractor = FeatureExtractor(backbone: loaded.backbone, spec: loaded.spec)
         var dataOptions = TrainingDataOptions()
@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand {
                                                   extractor: extractor, options: dataOptions,
                                                   log: progress.categoryLog(total: categories.count, phase: "caching features"))
         let featureSeconds = Date().timeIntervalSince(featureStart)
-        note(String(format: "cached %d images in %.1f s (%.2f s/image, %.0f MB)", trainingData.imageCount, featureSeconds,
+        Console.log(String(format: "cached %d images in %.1f s (%.2f s/image, %.0f MB)", trainingData.imageCount, featureSeconds,
                     featureSeconds / Double(max(trainingData.imageCount, 1)), Double(trainingData.byteCount) / 1e6))
         let model = try VTFusionModel(config: config, seed: seed)
         let learner = PromptLearner(encoder: text.encoder, tokenizer: text.tokenizer, prompts: config.prompts, seed: seed)
