@@ -1,7 +1,7 @@
-"""Fixture for the Swift zip reader (ModelStore tests).
+"""Fixture for the Swift zip reader (Tokenizers ZipArchiveTests).
 
 usage: python3 Scripts/make_store_fixtures.py
-writes Tests/BackbonesTests/Fixtures/store_sample.zip with
+writes Tests/TokenizersTests/Fixtures/store_sample.zip with
   hello.txt       stored    "Hello, zip!\n"
   data/lines.txt  deflated  "line 0\nline 1\n...line 1999\n"
   empty.bin       stored    (0 bytes)
@@ -11,7 +11,7 @@ writes Tests/BackbonesTests/Fixtures/store_sample.zip with
 import os, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-out = os.path.join(ROOT, "Tests", "BackbonesTests", "Fixtures", "store_sample.zip")
+out = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures", "store_sample.zip")
 with zipfile.ZipFile(out, "w") as z:
     z.writestr(zipfile.ZipInfo("hello.txt", (2024, 1, 1, 0, 0, 0)), b"Hello, zip!\n", compress_type=zipfile.ZIP_STORED)
     z.writestr(zipfile.ZipInfo("data/lines.txt", (2024, 1, 1, 0, 0, 0)),

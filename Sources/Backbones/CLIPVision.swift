@@ -1,3 +1,4 @@
+import Imaging
 import Tensor
 
 /// What the CLIP vision tower returns for anomaly detection.
@@ -36,8 +37,8 @@ public final class CLIPVisionTower: Backbone {
 
     public var imageSize: Int { config.imageSize }
     public var patchSize: Int { config.patchSize }
-    public var mean: [Float] { [0.48145466, 0.4578275, 0.40821073] }
-    public var std: [Float] { [0.26862954, 0.26130258, 0.27577711] }
+    public var mean: [Float] { Normalization.clip.mean }
+    public var std: [Float] { Normalization.clip.std }
     public var layerCount: Int { config.numHiddenLayers }
     public var tokenWidth: Int { projectsPatchTokens ? projectionDim : config.hiddenSize }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import NN
 import Tensor
 
@@ -29,8 +30,8 @@ public final class DINOv2: Backbone {
 
     public var imageSize: Int { config.imageSize }
     public var patchSize: Int { config.patchSize }
-    public var mean: [Float] { [0.485, 0.456, 0.406] }
-    public var std: [Float] { [0.229, 0.224, 0.225] }
+    public var mean: [Float] { Normalization.imagenet.mean }
+    public var std: [Float] { Normalization.imagenet.std }
     public var layerCount: Int { config.numHiddenLayers }
     public var tokenWidth: Int { config.hiddenSize }
 

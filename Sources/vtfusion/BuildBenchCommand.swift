@@ -87,16 +87,11 @@ struct BuildBenchCommand: ParsableCommand {
         config.auxiliaryFraction = auxiliaryFraction
         Console.log("building \(categories) categories of \(size)x\(size) images from "
                     + config.textureDirectories.joined(separator: ", "))
-        let watcher = CategoryWatcher(folder: outPath, total: categories, start: start)
-        watcher.start()
-        let manifest: BenchmarkManifest
-        do {
-            manifest = try BenchmarkBuilder.build(config, into: outPath)
-        } catch {
-            watcher.stop()
-            throw error
+        let progress = ProgressReporter()
+        let manifest = try BenchmarkBuilder.build(config, into: outPath) { done, total, category in
+            progress.update(done, total, phase: "building", unit: "categories", detail: "\(category.name) written",
+                            force: true)
         }
-        watcher.stop()
         let elapsed = Timing.now() - start
         if json {
             let encoder = JSONEncoder.pretty
@@ -179,47 +174,6 @@ enum BenchOutputFolder {
         } else {
             Console.log("--force: replaced the previous benchmark's \(ours.count - 2) categories in \(path)"
                         + (kept.isEmpty ? "" : "; kept \(kept.count) other entries: \(kept.sorted().prefix(5).joined(separator: ", "))"))
-        }
-    }
-}
-
-/// Prints a line as each category folder appears (the builder renames finished categories into place).
-final class CategoryWatcher: @unchecked Sendable {
-    let folder: String, total: Int, startTime: Double
-    private var seen: Set<String> = []
-    private var reported = 0
-    private var running = true
-    private let lock = NSLock()
-    private var thread: Thread?
-
-    init(folder: String, total: Int, start: Double) {
-        self.folder = folder; self.total = total; self.startTime = start
-        seen = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-    }
-
-    func start() {
-        let t = Thread { [self] in
-            while lock.withLock({ running }) {
-                poll()
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-        }
-        thread = t
-        t.start()
-    }
-
-    func stop() {
-        lock.withLock { running = false }
-        poll()
-    }
-
-    private func poll() {
-        lock.lock(); defer { lock.unlock() }
-        let now = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
-        for name in now.sorted() where !seen.contains(name) && !name.hasSuffix(".json") && !name.hasSuffix(".txt") {
-            seen.insert(name)
-            reported += 1
-            Console.log("[\(min(reported, total))/\(total)] \(name) written (\(Console.seconds(Timing.now() - startTime)))")
         }
     }
 }

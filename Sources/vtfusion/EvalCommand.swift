@@ -102,10 +102,10 @@ struct EvalCommand: ParsableCommand {
         options.seeds = seedList
         options.sigma = sigma
         options.datasetRoot = spec.root
-        note("evaluating \(methods.map(\.name).joined(separator: ", ")) on \(categories.count) categories, "
+        Console.log("evaluating \(methods.map(\.name).joined(separator: ", ")) on \(categories.count) categories, "
              + "k in \(shotList), seeds \(seedList), backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px")
         let runner = ProtocolRunner(extractor: extractor, methods: methods, options: options)
-        runner.log = { note($0) }
+        runner.log = ProgressReporter().categoryLog(total: categories.count, phase: "evaluating")
         var report = try runner.run(categories: categories)
         report.notes += notes
         let outURL = URL(fileURLWithPath: out)

@@ -3,6 +3,7 @@ import Backbones
 import Foundation
 import NN
 import Tensor
+import VTFusion
 
 /// `vtfusion features`: dump tapped layer tokens, class token and prompt embeddings to safetensors.
 struct FeaturesCommand: ParsableCommand {
@@ -12,10 +13,10 @@ struct FeaturesCommand: ParsableCommand {
         discussion: """
         Output tensors: layer.<L>.patch_tokens [B, N, C] per tapped layer, class_token [B, D] (the pooled image embedding) and, with --prompts, text_embeddings [P, D]. The file is written atomically.
 
-        Images: .safetensors files holding a tensor 'images' (or a single tensor) [3, H, W] or [B, 3, H, W], RGB in [0, 1] (normalised with the backbone's mean/std unless --normalized), H and W multiples of the patch size. PNG/JPEG input arrives with the Imaging module.
+        Images: PNG or JPEG files, preprocessed like the backbone's input (RGB, shorter side resized to the input size with antialiased bicubic, center crop, normalised with the backbone's mean/std; the size is the registry's for a known backbone name such as dinov2-s-imgfocus, else the tower's native size, or --image-size); or .safetensors files holding a tensor 'images' (or a single tensor) [3, H, W] or [B, 3, H, W], RGB in [0, 1] (normalised unless --normalized), H and W multiples of the patch size.
 
         Examples:
-          vtfusion features --backbone dinov2-s-imgfocus --images a.safetensors --layers 3,6,9,12 --out f.safetensors
+          vtfusion features --backbone dinov2-s-imgfocus --images a.png b.jpg --layers 3,6,9,12 --out f.safetensors
           vtfusion features --backbone openai/clip-vit-base-patch16 --images a.safetensors --layers 6,12 --prompts "a photo of a flawless object" "a photo of a damaged object" --out f.safetensors
         """
     )
@@ -26,8 +27,11 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Directory with model.safetensors + config.json (default: the store's copy of --backbone).")
     var checkpointDir: String?
 
-    @Option(parsing: .upToNextOption, help: "Input images (.safetensors tensors, see below).")
+    @Option(parsing: .upToNextOption, help: "Input images (PNG, JPEG or .safetensors tensors, see below).")
     var images: [String] = []
+
+    @Option(help: "Side of PNG/JPEG inputs after preprocessing (default: the backbone's input size).")
+    var imageSize: Int?
 
     @Option(help: "Comma-separated 1-based layers to tap, e.g. 3,6,9,12.")
     var layers: String = ""
@@ -38,7 +42,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Text model for --prompts when the backbone has none (e.g. minilm-l6 for DINOv2).")
     var textModel: String?
 
-    @Flag(help: "Input tensors are already normalised.")
+    @Flag(help: "Input .safetensors tensors are already normalised.")
     var normalized = false
 
     @Option(help: "Output safetensors file.")
@@ -62,11 +66,8 @@ struct FeaturesCommand: ParsableCommand {
         var batch: Tensor?
         if !images.isEmpty {
             guard let vision = model.vision else { throw ValidationError("\(backbone) has no vision tower") }
-            let tensors = try images.map { try ImageInput.load(URL(fileURLWithPath: $0), mean: vision.mean, std: vision.std, normalized: normalized) }
-            guard Set(tensors.map { Array($0.shape.dropFirst()) }).count == 1 else {
-                throw ValidationError("images differ in size: \(tensors.map(\.shape))")
-            }
-            batch = tensors.count == 1 ? tensors[0] : Tensor.concat(tensors, axis: 0)
+            let pre = try FeatureImageInput.preprocessor(for: vision, name: backbone, imageSize: imageSize)
+            batch = try FeatureImageInput.batch(images.map { URL(fileURLWithPath: $0) }, preprocessor: pre, normalized: normalized)
         }
         let tensors = try noGrad { try FeatureDump.features(vision: model.vision, images: batch, layers: parsedLayers, text: text, prompts: prompts) }
         let promptsJSON = String(decoding: try JSONSerialization.data(withJSONObject: prompts), as: UTF8.self)
@@ -75,18 +76,5 @@ struct FeaturesCommand: ParsableCommand {
                               to: URL(fileURLWithPath: out))
         for k in tensors.keys.sorted() { print("\(k) \(tensors[k]!.shape)") }
         print("wrote \(out)")
-    }
-}
-
-/// Image file -> normalised `[B, 3, H, W]` tensor. The one place to wire PNG/JPEG decoding once the Imaging
-/// target lands; today it reads `.safetensors` tensors only.
-enum ImageInput {
-    static func load(_ url: URL, mean: [Float], std: [Float], normalized: Bool) throws -> Tensor {
-        switch url.pathExtension.lowercased() {
-        case "safetensors":
-            return try FeatureDump.readImageTensor(url, mean: mean, std: std, normalized: normalized)
-        default:
-            throw ValidationError("\(url.path): only .safetensors image tensors are read for now (PNG/JPEG decoding comes with the Imaging module)")
-        }
     }
 }

@@ -23,11 +23,11 @@ struct ModelsCommand: ParsableCommand {
             let store = ModelStore()
             print("store: \(store.root.path)")
             for e in store.list() {
-                let size = e.manifest.map { Progress.bytes($0.totalSize) } ?? "-"
+                let size = e.manifest.map { ProgressReporter.bytes($0.totalSize) } ?? "-"
                 let state = e.isInstalled ? "installed" : "not installed"
                 print("\(e.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(state.padding(toLength: 14, withPad: " ", startingAt: 0)) \(size.padding(toLength: 10, withPad: " ", startingAt: 0)) \(e.summary)")
                 if files, let m = e.manifest {
-                    for f in m.files { print("    \(f.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Progress.bytes(f.size).padding(toLength: 10, withPad: " ", startingAt: 0)) sha256:\(f.sha256)") }
+                    for f in m.files { print("    \(f.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(ProgressReporter.bytes(f.size).padding(toLength: 10, withPad: " ", startingAt: 0)) sha256:\(f.sha256)") }
                 }
             }
         }
@@ -41,18 +41,20 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             let store = ModelStore()
             let lock = NSLock()
-            var bars: [String: Progress] = [:]
+            let progress = ProgressReporter()
+            var transferred: Set<String> = []
             let dir = try store.fetch(name, force: force) { event in
                 lock.withLock {
                     switch event {
-                    case let .message(m): FileHandle.standardError.write(Data("\(name): \(m)\n".utf8))
+                    case let .message(m): progress.message("\(name): \(m)")
                     case let .transfer(file, received, total):
-                        let bar = bars[file] ?? Progress(label: file, total: total)
-                        bars[file] = bar
-                        bar.update(received, total: total)
+                        transferred.insert(file)
+                        progress.update(received, of: total, phase: file, unit: .bytes)
                     case let .fileDone(file, size):
-                        if let bar = bars[file] { bar.finish() } else {
-                            FileHandle.standardError.write(Data("\(file): already complete (\(Progress.bytes(size)))\n".utf8))
+                        if transferred.contains(file) {
+                            progress.update(size, of: size, phase: file, unit: .bytes)
+                        } else {
+                            progress.message("\(file): already complete (\(ProgressReporter.bytes(size)))")
                         }
                     }
                 }
@@ -67,9 +69,9 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             let m = try ModelStore().verify(name) { event in
-                if case let .fileDone(file, size) = event { print("ok  \(file)  \(Progress.bytes(size))") }
+                if case let .fileDone(file, size) = event { print("ok  \(file)  \(ProgressReporter.bytes(size))") }
             }
-            print("\(name): \(m.files.count) files verified (\(Progress.bytes(m.totalSize)))")
+            print("\(name): \(m.files.count) files verified (\(ProgressReporter.bytes(m.totalSize)))")
         }
     }
 

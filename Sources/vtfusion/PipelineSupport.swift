@@ -73,35 +73,26 @@ struct DatasetOptions: ParsableArguments {
     }
 }
 
-/// Progress output: one updating line on a terminal, plain lines otherwise.
-struct ProgressPrinter {
-    let isTTY = isatty(STDOUT_FILENO) != 0
-    var lastPlain = Date.distantPast
-
-    static func duration(_ s: Double) -> String {
-        guard s.isFinite else { return "?" }
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+extension ProgressReporter {
+    /// One training step: `training [###---] 120/1500 steps  1.85 s each  ETA 42m30s  loss ...`; checkpoints
+    /// are always shown (a plain line even between rate-limited ones).
+    func show(_ p: TrainingProgress) {
+        let detail = String(format: "loss %.4f (focal %.4f dice %.4f image %.4f aux %.4f)",
+                            p.loss, p.focal, p.dice, p.image, p.auxiliary) + (p.checkpointed ? "  [checkpoint]" : "")
+        update(p.step, p.totalSteps, phase: "training", unit: "steps", detail: detail, force: p.checkpointed)
     }
 
-    mutating func show(_ p: TrainingProgress) {
-        let line = String(format: "step %d/%d  loss %.4f (focal %.4f dice %.4f image %.4f aux %.4f)  %.2f s/step  ETA %@",
-                          p.step, p.totalSteps, p.loss, p.focal, p.dice, p.image, p.auxiliary, p.secondsPerStep,
-                          Self.duration(p.eta))
-        if isTTY {
-            print("\r\u{1B}[K" + line + (p.checkpointed ? "  [checkpoint]" : ""), terminator: p.step == p.totalSteps ? "\n" : "")
-            fflush(stdout)
-        } else if p.checkpointed || p.step == p.totalSteps || Date().timeIntervalSince(lastPlain) >= 10 {
-            print(line + (p.checkpointed ? "  [checkpoint]" : ""))
-            fflush(stdout)
-            lastPlain = Date()
+    /// A `log` callback for library loops that report one line per finished category (feature caching,
+    /// the evaluation protocol): prints the line and advances a `phase` bar over `total` categories.
+    func categoryLog(total: Int, phase: String) -> (String) -> Void {
+        var done = 0
+        update(0, total, phase: phase, unit: "categories")
+        return { [self] line in
+            done += 1
+            message(line)
+            update(done, total, phase: phase, unit: "categories")
         }
     }
-}
-
-/// Prints to standard error (diagnostics that must not mix with data on stdout).
-func note(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
 }
 
 /// Parses "0,1,2,4".

@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
         let t0 = Date()
         let loaded = try models.loadBackbone(name: backboneName, imageSize: models.imageSize)
         let text = try models.loadText(name: textName, clip: loaded.clip, backboneName: backboneName)
-        note("backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px (taps \(loaded.spec.taps)), text \(text.name); "
+        Console.log("backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px (taps \(loaded.spec.taps)), text \(text.name); "
              + "\(categories.count) categories: \(categories.map(\.name).joined(separator: ", "))")
         let extractor = FeatureExtractor(backbone: loaded.backbone, spec: loaded.spec)
         var dataOptions = TrainingDataOptions()
@@ -94,10 +94,12 @@ struct TrainCommand: ParsableCommand {
         config.training.learningRate = learningRate
         config.training.checkpointEvery = checkpointEvery
         let featureStart = Date()
+        let progress = ProgressReporter()
         let trainingData = try TrainingData.build(sources: categories.map { TrainingSource(category: $0) },
-                                                  extractor: extractor, options: dataOptions, log: { note($0) })
+                                                  extractor: extractor, options: dataOptions,
+                                                  log: progress.categoryLog(total: categories.count, phase: "caching features"))
         let featureSeconds = Date().timeIntervalSince(featureStart)
-        note(String(format: "cached %d images in %.1f s (%.2f s/image, %.0f MB)", trainingData.imageCount, featureSeconds,
+        Console.log(String(format: "cached %d images in %.1f s (%.2f s/image, %.0f MB)", trainingData.imageCount, featureSeconds,
                     featureSeconds / Double(max(trainingData.imageCount, 1)), Double(trainingData.byteCount) / 1e6))
         let model = try VTFusionModel(config: config, seed: seed)
         let learner = PromptLearner(encoder: text.encoder, tokenizer: text.tokenizer, prompts: config.prompts, seed: seed)
@@ -112,8 +114,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or choose another --out")
         }
         let run = TrainingRun(model: model, data: trainingData, promptLearner: learner, options: options)
-        var printer = ProgressPrinter()
-        let summary = try run.run(checkpointDirectory: outURL) { printer.show($0) }
+        let summary = try run.run(checkpointDirectory: outURL) { progress.show($0) }
         let record = TrainingRecord(summary: summary, featureSeconds: featureSeconds, cachedImages: trainingData.imageCount,
                                     totalSeconds: Date().timeIntervalSince(t0), categories: categories.map(\.name),
                                     command: CommandLine.arguments.joined(separator: " "))
@@ -122,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         try e.encode(record).write(to: outURL.appendingPathComponent("training.json"), options: .atomic)
         print(String(format: "trained %d steps (%.3f s/step; loss %.4f -> %.4f); checkpoint in %@; total %@",
                      summary.steps, summary.secondsPerStep, summary.earlyLoss, summary.lateLoss, out,
-                     ProgressPrinter.duration(record.totalSeconds)))
+                     ProgressReporter.duration(record.totalSeconds)))
     }
 }
 

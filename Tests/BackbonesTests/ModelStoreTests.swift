@@ -1,9 +1,8 @@
 import Foundation
-import Tokenizers
 import XCTest
 @testable import Backbones
 
-final class SHA256AndZipTests: XCTestCase {
+final class SHA256Tests: XCTestCase {
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(of: Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(of: Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -31,53 +30,6 @@ final class SHA256AndZipTests: XCTestCase {
             seen.insert(chunked)
         }
         XCTAssertEqual(seen.count, 10)
-    }
-
-    func testZipStoredAndDeflatedEntries() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "store_sample", withExtension: "zip", subdirectory: "Fixtures"))
-        let zip = try ZipArchive(contentsOf: url)
-        XCTAssertEqual(zip.entries.map(\.name), ["hello.txt", "data/lines.txt", "empty.bin", "short.txt", "level0.txt"])
-        XCTAssertEqual(zip.entries.map(\.method), [0, 8, 0, 8, 8])
-        XCTAssertEqual(String(decoding: try zip.extract("short.txt"), as: UTF8.self), "abcabcabc hello hello\n")
-        XCTAssertEqual(String(decoding: try zip.extract("level0.txt"), as: UTF8.self),
-                       (0..<5000).map { "stored block \($0)\n" }.joined())
-        XCTAssertEqual(String(decoding: try zip.extract("hello.txt"), as: UTF8.self), "Hello, zip!\n")
-        XCTAssertEqual(String(decoding: try zip.extract("data/lines.txt"), as: UTF8.self),
-                       (0..<2000).map { "line \($0)\n" }.joined())
-        XCTAssertEqual(try zip.extract("empty.bin").count, 0)
-        XCTAssertThrowsError(try zip.extract("missing.txt")) { XCTAssertTrue("\($0)".contains("missing.txt")) }
-
-        // A flipped byte inside the stored member fails its CRC.
-        var bytes = try Data(contentsOf: url)
-        let at = try XCTUnwrap(bytes.firstRange(of: Data("Hello, zip!".utf8))).lowerBound
-        bytes[at] = UInt8(ascii: "J")
-        XCTAssertThrowsError(try ZipArchive(data: bytes, file: "bad.zip").extract("hello.txt")) {
-            XCTAssertTrue("\($0)".contains("CRC-32"), "\($0)")
-        }
-        XCTAssertThrowsError(try ZipArchive(data: Data("not a zip at all, just some text".utf8), file: "x.whl")) {
-            XCTAssertTrue("\($0)".contains("x.whl"), "\($0)")
-        }
-    }
-}
-
-extension SHA256AndZipTests {
-    /// The store's table-driven inflater against Tokenizers' reference one on a real 1.3 MB gzip stream.
-    func testFastInflateMatchesReferenceInflater() throws {
-        let gz = try Data(contentsOf: RealWeightTests.testData("clip/bpe_simple_vocab_16e6.txt.gz"))
-        let reference = try Gzip.decompress(gz)
-        var p = 10
-        if gz[3] & 4 != 0 { p += 2 + Int(gz[10]) | Int(gz[11]) << 8 }
-        if gz[3] & 8 != 0 { while gz[p] != 0 { p += 1 }; p += 1 }
-        var out = [UInt8](repeating: 0, count: reference.count)
-        let n = try gz.subdata(in: p..<gz.count).withUnsafeBytes { s in
-            try out.withUnsafeMutableBufferPointer { try FastInflate.inflate(s, into: $0.baseAddress!, capacity: reference.count) }
-        }
-        XCTAssertEqual(n, reference.count)
-        XCTAssertTrue(out.elementsEqual(reference))
-        // A declared size that is too small is an error, not an overrun.
-        XCTAssertThrowsError(try gz.subdata(in: p..<gz.count).withUnsafeBytes { s in
-            try out.withUnsafeMutableBufferPointer { try FastInflate.inflate(s, into: $0.baseAddress!, capacity: 1000) }
-        })
     }
 }
 

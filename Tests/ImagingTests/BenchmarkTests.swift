@@ -60,8 +60,16 @@ final class BenchmarkTests: XCTestCase {
         var config = BenchmarkConfig(textureDirectories: dirs)
         config.seed = 7
         let start = Date()
-        let m = try BenchmarkBuilder.build(config, into: out)
+        var reports: [(done: Int, total: Int, name: String, inPlace: Bool)] = []
+        let m = try BenchmarkBuilder.build(config, into: out) { done, total, category in
+            reports.append((done, total, category.name, FileManager.default.fileExists(atPath: out + "/" + category.name)))
+        }
         let seconds = Date().timeIntervalSince(start)
+        // One progress report per category, counting up, each after its folder was renamed into place.
+        XCTAssertEqual(reports.map(\.done), Array(1...10))
+        XCTAssertEqual(Set(reports.map(\.total)), [10])
+        XCTAssertEqual(Set(reports.map(\.name)), Set(m.categories.map(\.name)))
+        XCTAssertTrue(reports.allSatisfy(\.inPlace))
         print("default benchmark (\(m.categories.count) categories, \(config.imageSize) px) built in \(seconds) s")
         XCTAssertEqual(m.categories.count, 10)
         XCTAssertEqual(m.auxiliary.count, 5)

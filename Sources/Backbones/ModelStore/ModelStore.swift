@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One file recorded in a model's manifest.
 public struct ManifestFile: Codable, Sendable, Equatable {
@@ -180,14 +181,10 @@ public struct ModelStore: Sendable {
         try Self.atomicWrite(enc.encode(m), to: dir.appendingPathComponent("manifest.json"))
     }
 
-    /// Writes `data` to a temporary sibling and renames it over `url`.
+    /// Writes `data` to a temporary sibling and renames it over `url` (Imaging's ``AtomicFile``).
     static func atomicWrite(_ data: Data, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do { try data.write(to: tmp) } catch { throw ModelStoreError.io(path: tmp.path, reason: error.localizedDescription) }
-        guard rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw ModelStoreError.io(path: url.path, reason: "cannot rename into place: \(reason)")
+        do { try AtomicFile.write([UInt8](data), to: url.path) } catch let ImageError.writeFailed(path, reason) {
+            throw ModelStoreError.io(path: path, reason: reason)
         }
     }
 

