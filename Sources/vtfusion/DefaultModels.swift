@@ -24,6 +24,29 @@ enum DefaultModels {
         throw DefaultModelError.headMissing(candidates.map(\.path))
     }
 
+    /// The model-store name holding the weights of a backbone or text encoder known by the pipeline.
+    static func storeName(for model: String) -> String? {
+        switch model.lowercased() {
+        case "dinov2-s-imgfocus": return "dinov2-s-imgfocus"
+        case "minilm-l6": return "minilm-l6"
+        case "clip-b16": return "openai/clip-vit-base-patch16"
+        case "clip-l14-336": return "openai/clip-vit-large-patch14-336"
+        default: return nil
+        }
+    }
+
+    /// The directory of `model` in the model store: pip-carried models are fetched on first use; Hugging
+    /// Face models must have been fetched (`vtfusion models fetch OWNER/NAME`).
+    static func directory(for model: String, progress: ProgressReporter = ProgressReporter()) throws -> URL {
+        guard let name = storeName(for: model) else { throw DefaultModelError.noDefaultDirectory(model) }
+        let store = ModelStore()
+        if ModelStore.isHubID(name) {
+            guard try store.manifest(name) != nil else { throw DefaultModelError.notFetched(model: model, storeName: name) }
+            return try store.path(name)
+        }
+        return try ensure(name, store: store, progress: progress)
+    }
+
     /// The installed model `name`, fetched into the model store first when missing.
     static func ensure(_ name: String, store: ModelStore, progress: ProgressReporter) throws -> URL {
         if try store.manifest(name) != nil { return try store.path(name) }
@@ -43,12 +66,19 @@ enum DefaultModels {
 
 enum DefaultModelError: Error, CustomStringConvertible {
     case headMissing([String])
+    case noDefaultDirectory(String)
+    case notFetched(model: String, storeName: String)
 
     var description: String {
         switch self {
         case .headMissing(let paths):
             return "the default head checkpoint was not found (looked in \(paths.joined(separator: ", "))); "
                 + "set VTFUSION_DEFAULT_HEAD or pass --checkpoint"
+        case .noDefaultDirectory(let model):
+            return "\(model): no model-store default; pass its directory (--backbone-dir / --text-dir)"
+        case .notFetched(let model, let name):
+            return "\(model): weights not in the model store; run `vtfusion models fetch \(name)` first "
+                + "(or pass --backbone-dir / --text-dir)"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Imaging
+import VTFusion
 
 /// `vtfusion detect`: few-shot detection on the user's own images.
 struct DetectCommand: ParsableCommand {
@@ -15,7 +16,11 @@ struct DetectCommand: ParsableCommand {
 
         A bad image (unreadable, not an image, model failure) is reported and skipped; the exit status is 1 when any image failed, 0 otherwise.
 
+        Without --checkpoint the embedded default head (DINOv2-S + MiniLM) is used; backbone and text encoder
+        weights default to the model store's copies (fetched on first use for the default models).
+
         Examples:
+          vtfusion detect --refs good/ --images incoming/ --object screw --out results/
           vtfusion detect --refs good/ --images incoming/ --object screw \\
               --checkpoint head/ --backbone-dir models/dinov2-small --out results/
           vtfusion detect --refs a.png b.png --images x.jpg --threshold 0.42 \\
@@ -33,13 +38,13 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Object name used in the text prompts (e.g. screw).")
     var object: String?
 
-    @Option(help: "Head checkpoint directory (config.json + head.safetensors).")
+    @Option(help: "Head checkpoint directory (config.json + head.safetensors; default: the embedded default head).")
     var checkpoint: String?
 
-    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors + config.json, or a DINOv2 .onnx export).")
+    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors + config.json, or a DINOv2 .onnx export; default: the model store's copy, fetched on first use).")
     var backboneDir: String?
 
-    @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files); not needed for a CLIP backbone's own text tower.")
+    @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files; default: the model store's copy); not needed for a CLIP backbone's own text tower.")
     var textDir: String?
 
     @Option(help: "Output directory (must be new or empty unless --force).")
@@ -96,9 +101,6 @@ struct DetectCommand: ParsableCommand {
                 throw ValidationError("--out \(out): folder is not empty; choose a new folder or pass --force to replace the files a run writes")
             }
         }
-        if checkpoint == nil || backboneDir == nil {
-            throw ValidationError("--checkpoint and --backbone-dir are required (the trained head and the backbone weights)")
-        }
     }
 
     func run() throws {
@@ -109,7 +111,15 @@ struct DetectCommand: ParsableCommand {
         guard !refFiles.images.isEmpty else { throw ValidationError("--refs: no .png/.jpg/.jpeg images found in \(refs.joined(separator: " "))") }
         guard !imageFiles.images.isEmpty else { throw ValidationError("--images: no .png/.jpg/.jpeg images found in \(images.joined(separator: " "))") }
 
-        let model = try DetectModel.load(checkpoint: checkpoint!, backboneDir: backboneDir!, textDir: textDir,
+        let checkpointDir = try checkpoint ?? DefaultModels.headDirectory().path
+        let config = try Checkpoint.load(from: URL(fileURLWithPath: checkpointDir)).config
+        let backboneDir = try self.backboneDir ?? DefaultModels.directory(for: config.backbone, progress: progress).path
+        var textDir = self.textDir
+        if textDir == nil, config.ablation.text, config.textEncoder != config.backbone,
+           DefaultModels.storeName(for: config.textEncoder) != nil {
+            textDir = try DefaultModels.directory(for: config.textEncoder, progress: progress).path
+        }
+        let model = try DetectModel.load(checkpoint: checkpointDir, backboneDir: backboneDir, textDir: textDir,
                                          object: object, batchSize: batchSize)
         let settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         let code = try Self.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
@@ -126,7 +136,7 @@ struct DetectCommand: ParsableCommand {
         s.batchSize = batchSize
         s.toolVersion = VTFusionVersion.string
         s.commandLine = CommandLine.arguments
-        s.checkpoint = checkpoint
+        s.checkpoint = checkpoint ?? "default head"
         s.object = object
         return s
     }

@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Backbone name: dinov2-s-imgfocus, clip-b16, clip-l14-336 (or dinov2-tiny-random for smoke runs).")
     var backbone: String?
 
-    @Option(help: "Directory of the backbone (model.safetensors + config.json, or a DINOv2 .onnx export).")
+    @Option(help: "Directory of the backbone (model.safetensors + config.json, or a DINOv2 .onnx export; default: the model store's copy).")
     var backboneDir: String?
 
     @Option(help: "Crop side fed to the backbone (default: the backbone's, e.g. 224 for dinov2-s-imgfocus).")
@@ -18,7 +18,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Text encoder: minilm-l6, clip-b16, clip-l14-336 (the CLIP backbone's own tower), random-tiny.")
     var textEncoder: String?
 
-    @Option(help: "Directory of the text encoder (model.safetensors + config.json + vocab.txt for MiniLM).")
+    @Option(help: "Directory of the text encoder (model.safetensors + config.json + vocab.txt for MiniLM; default: the model store's copy).")
     var textDir: String?
 
     @Option(help: "Threads for the numeric kernels.")
@@ -33,15 +33,16 @@ struct ModelOptions: ParsableArguments {
     func loadBackbone(name: String, imageSize: Int?) throws -> LoadedBackbone {
         let spec = try Self.spec(name, imageSize: imageSize)
         if name == "dinov2-tiny-random" { return LoadedBackbone(spec: spec, backbone: try TinyModels.dinov2(), clip: nil) }
-        guard let dir = backboneDir else {
-            throw ValidationError("--backbone-dir is required for \(name) (a directory with model.safetensors + config.json)")
-        }
-        return try ModelLoader.backbone(spec, directory: URL(fileURLWithPath: dir))
+        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? DefaultModels.directory(for: name)
+        return try ModelLoader.backbone(spec, directory: dir)
     }
 
     func loadText(name: String, clip: CLIPModel?, backboneName: String) throws -> TextEncoderBundle {
         let reuse = name.lowercased() == backboneName.lowercased() ? clip : nil
-        let dir = (textDir ?? (reuse != nil ? backboneDir : nil)).map { URL(fileURLWithPath: $0) }
+        var dir = (textDir ?? (reuse != nil ? backboneDir : nil)).map { URL(fileURLWithPath: $0) }
+        if dir == nil && reuse == nil && DefaultModels.storeName(for: name) != nil {
+            dir = try DefaultModels.directory(for: name)
+        }
         return try ModelLoader.textEncoder(name, directory: dir, clip: reuse)
     }
 }
