@@ -111,14 +111,15 @@ class SegmentationNet(nn.Module):
         super().__init__()
         q, ch = c["evidence_projection"], c["decoder_channels"]
         self.proj = nn.ModuleList([nn.Linear(c["joint_width"], q) for _ in c["layer_widths"]])
-        self.stem = nn.Conv2d(len(c["layer_widths"]) * (3 + q), ch[0], 3, padding=1)
+        self.knn_gain = nn.Parameter(torch.tensor([8.0]))
+        self.stem = nn.Conv2d(len(c["layer_widths"]) * (4 + q), ch[0], 3, padding=1)
         self.blocks = nn.ModuleList([nn.Conv2d(ch[i - 1], ch[i], 3, padding=1) for i in range(1, len(ch))])
         self.head = nn.Conv2d(ch[-1], 2, 1)
 
     def stack(self, evidence, grid):
         chans = []
-        for l, (text, dist, fused, feats) in enumerate(evidence):
-            chans.append(torch.stack([text, dist, fused], 2))
+        for l, (text, dist, fused, feats, knn) in enumerate(evidence):
+            chans.append(torch.stack([text, dist, fused, knn], 2))
             chans.append(self.proj[l](feats))
         x = torch.cat(chans, 2)
         b, _, c = x.shape
@@ -132,15 +133,23 @@ class SegmentationNet(nn.Module):
         return self.head(y)
 
 
+def top_mean(x):
+    flat = x.reshape(x.shape[0], -1)
+    k = max(1, (flat.shape[1] + 99) // 100)
+    return flat.topk(k, dim=1).values.mean(1)
+
+
 class ImageScoreHead(nn.Module):
+    KNN_SCALE, LOGIT_SCALE = 10.0, 0.1
+
     def __init__(self):
         super().__init__()
-        self.fc = nn.Linear(4, 1)
+        self.fc = nn.Linear(6, 1)
 
-    def forward(self, prob, class_score, ref_score):
+    def forward(self, prob, logits, class_score, ref_score, knn_map):
         flat = prob.reshape(prob.shape[0], -1)
-        k = max(1, (flat.shape[1] + 99) // 100)
-        feats = torch.stack([flat.max(1).values, flat.topk(k, dim=1).values.mean(1), class_score, ref_score], 1)
+        feats = torch.stack([flat.max(1).values, top_mean(prob), class_score, ref_score,
+                             top_mean(knn_map) * self.KNN_SCALE, top_mean(logits) * self.LOGIT_SCALE], 1)
         return self.fc(feats).reshape(prob.shape[0])
 
 
@@ -155,12 +164,15 @@ class VTFusionNetwork(nn.Module):
         self.image_head = ImageScoreHead()
 
     def memory(self, ref_patches):
-        return [normalize(self.image_adapter.layers[l](p)).reshape(-1, self.c["joint_width"])
-                for l, p in enumerate(ref_patches)]
+        adapted = [normalize(self.image_adapter.layers[l](p)).reshape(-1, self.c["joint_width"])
+                   for l, p in enumerate(ref_patches)]
+        raw = [normalize(p.reshape(-1, p.shape[-1])) for p in ref_patches]  # frozen tokens (kNN baseline)
+        return adapted, raw
 
     def forward(self, patches, cls, normal, abnormal, memory, grid):
         scale = self.c["logit_scale"]
         tokens, protos = self.text_adapter(normal, abnormal)
+        memory, raw = memory
         evidence, out = [], dict(text=[], dist=[], fused=[])
         for l, x in enumerate(patches):
             f = normalize(self.image_adapter.layers[l](x))
@@ -171,15 +183,19 @@ class VTFusionNetwork(nn.Module):
             nearest = mem[idx].reshape(b, n, d)
             dist = 1 - (f * nearest).sum(-1)
             zn, fused = self.fusion[l](f, f - nearest, tokens, protos)
-            evidence.append((text, dist, fused, zn))
+            knn = (1 - (normalize(x.reshape(-1, x.shape[-1])) @ raw[l].T).max(1).values).reshape(b, n).detach()
+            evidence.append((text, dist, fused, zn, knn))
             out["text"].append(text * scale)
             out["dist"].append(dist)
             out["fused"].append(fused * scale)
         logits = self.seg_net(self.seg_net.stack(evidence, grid))
-        pixel = logits[:, 1] - logits[:, 0]
+        knn_map = torch.stack([e[4] for e in evidence], 0).mean(0)
+        knn_up = F.interpolate(knn_map.reshape(-1, 1, *grid), size=logits.shape[2:], mode="bilinear",
+                               align_corners=False)[:, 0]
+        pixel = logits[:, 1] - logits[:, 0] + self.seg_net.knn_gain * knn_up
         class_score = state_score(normalize(self.image_adapter.cls_proj(cls)), protos)
         ref_score = torch.stack([e[1].max(1).values for e in evidence], 0).mean(0)
-        image = self.image_head(torch.sigmoid(pixel), class_score, ref_score)
+        image = self.image_head(torch.sigmoid(pixel), pixel, class_score, ref_score, knn_map)
         return pixel, image, out
 
 

@@ -4,11 +4,13 @@ import Tensor
 /// Draws training episodes from cached features, deterministically from (seed, step).
 ///
 /// An episode picks one category, `queriesPerEpisode` queries (normal, synthetic anomaly or real anomaly)
-/// and `k` references (`k` uniform in `0...maxShots`) among the category's normal images that are not a
+/// and `k` references (`k = 0` with `zeroShotProbability`, else uniform in `1...maxShots`) among the category's normal images that are not a
 /// query or the source of a synthetic query.
 public struct EpisodeSampler: Sendable {
     public var queriesPerEpisode = 4
     public var maxShots = 4
+    /// Probability of a zero-shot episode (`k = 0`); the rest draw `k` uniformly in `1...maxShots`.
+    public var zeroShotProbability: Float = 0.1
     /// Probability that a query is a normal image.
     public var normalProbability: Float = 0.3
     /// Probability that an anomalous query is a real anomaly (when the category has some).
@@ -58,7 +60,8 @@ public struct EpisodeSampler: Sendable {
             kinds.append(kind)
         }
         var pool = (0..<cat.normalCount).filter { !used.contains($0) }
-        let k = min(rng.int(maxShots + 1), pool.count)
+        let zero = maxShots < 1 || rng.nextFloat() < zeroShotProbability
+        let k = min(zero ? 0 : 1 + rng.int(maxShots), pool.count)
         for i in 0..<k { pool.swapAt(i, i + rng.int(pool.count - i)) }
         let refs = k == 0 ? nil : cat.normal.gather(Array(pool[0..<k]))
         let episode = Episode(query: FeatureSet.concat(parts), references: refs, masks: Tensor.stack(masks, axis: 0))

@@ -7,13 +7,43 @@ import Tensor
 public struct ReferenceMemory {
     /// Per layer `[M, D]` normalised features (`M = k * N * augmentations`).
     public internal(set) var layers: [Tensor]
+    /// Per layer `[M_raw, C_l]` L2-normalised FROZEN backbone patch tokens of the references (no adapter),
+    /// for the training-free kNN evidence channel; `nil` when unknown (for example an old saved memory).
+    public internal(set) var raw: [Tensor]?
     /// Object name the references were taken for (used to build prompts); `nil` when unknown.
     public var objectName: String?
 
-    public init(layers: [Tensor], objectName: String? = nil) {
+    public init(layers: [Tensor], raw: [Tensor]? = nil, objectName: String? = nil) {
         check(!layers.isEmpty && layers.allSatisfy { $0.rank == 2 }, "ReferenceMemory: layers must be [M, D]")
+        check(raw == nil || (raw!.count == layers.count && raw!.allSatisfy { $0.rank == 2 }),
+              "ReferenceMemory: raw layers must be one [M, C_l] per layer")
         self.layers = layers
+        self.raw = raw
         self.objectName = objectName
+    }
+
+    /// Training-free kNN distance of frozen patch tokens `[B, N, C_l]` of layer `l` to the raw reference
+    /// tokens: `1 - max_j cos(patch, ref_j)` `[B, N]` (constant, no gradient); zeros without raw tokens.
+    public func knnDistance(_ patches: Tensor, layer l: Int) -> Tensor {
+        let (b, n, c) = (patches.shape[0], patches.shape[1], patches.shape[2])
+        guard let raw else { return Tensor.zeros([b, n]) }
+        return noGrad {
+            let mem = raw[l]
+            check(mem.shape[1] == c, "ReferenceMemory.knnDistance: patches \(patches.shape) vs raw \(mem.shape)")
+            let q = patches.detached().reshaped([b * n, c]).l2Normalized(axis: -1)
+            let sim = q.matmul(mem.detached().transposed()).contiguous()
+            let out = Tensor.zeros([b, n])
+            let m = mem.shape[0], op = out.pointer, sp = sim.pointer
+            Threading.parallelFor(b * n, grain: 64) { range in
+                for r in range {
+                    let row = sp + r * m
+                    var best = row[0]
+                    for j in 1..<max(m, 1) where row[j] > best { best = row[j] }
+                    op[r] = 1 - best
+                }
+            }
+            return out
+        }
     }
 
     /// Number of stored features per layer.
@@ -65,6 +95,7 @@ public struct ReferenceMemory {
     public func save(to url: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (l, t) in layers.enumerated() { tensors["layer.\(l)"] = noGrad { t.detached().contiguous() } }
+        for (l, t) in (raw ?? []).enumerated() { tensors["raw.\(l)"] = noGrad { t.detached().contiguous() } }
         var meta = ["format": "vtfusion-references", "layers": String(layers.count)]
         if let objectName { meta["object"] = objectName }
         try Safetensors.write(tensors, metadata: meta, to: url)
@@ -84,6 +115,8 @@ public struct ReferenceMemory {
             }
             layers.append(t)
         }
-        return ReferenceMemory(layers: layers, objectName: meta["object"])
+        let raw = (0..<n).compactMap { tensors["raw.\($0)"] }
+        return ReferenceMemory(layers: layers, raw: raw.count == n && raw.allSatisfy { $0.rank == 2 } ? raw : nil,
+                               objectName: meta["object"])
     }
 }

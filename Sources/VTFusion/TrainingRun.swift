@@ -4,7 +4,7 @@ import Tensor
 
 /// Options of a training run.
 public struct TrainingOptions: Sendable {
-    public var steps = 1500
+    public var steps = 750
     /// Steps between atomic checkpoints (a kill loses at most this many steps).
     public var checkpointEvery = 100
     public var seed: UInt64 = 0

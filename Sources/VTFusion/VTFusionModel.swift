@@ -42,7 +42,8 @@ public final class VTFusionModel {
             let f = network.imageAdapter.patches(x, layer: l)
             return f.reshaped([-1, config.jointWidth])
         }
-        return ReferenceMemory(layers: layers, objectName: object)
+        let raw = noGrad { features.patches.map { $0.detached().reshaped([-1, $0.shape[2]]).l2Normalized(axis: -1).contiguous() } }
+        return ReferenceMemory(layers: layers, raw: raw, objectName: object)
     }
 
     /// Trainable parameters with their PyTorch-style keys, in declaration order.

@@ -46,22 +46,29 @@ final class VTFusionNetwork: Module {
             let f = imageAdapter.patches(features.patches[l], layer: l)
             let textScore = side.map { stateScore(f, $0.prototypes) } ?? Tensor.zeros([b, n])
             let near = refs.map { $0.nearest(f, layer: l) }
+            let knn = refs?.knnDistance(features.patches[l], layer: l) ?? Tensor.zeros([b, n])
             let fused = (fusion[l] as! FusionBlock)(patches: f, residual: near?.residual, tokens: side?.tokens,
                                                    prototypes: side?.prototypes, fuse: ab.fusion)
             evidence.append(LayerEvidence(text: textScore, distance: near?.distance ?? Tensor.zeros([b, n]),
-                                          fused: fused.score, features: fused.features))
+                                          fused: fused.score, features: fused.features, knn: knn))
         }
         let out = config.outputSize
+        // The training-free kNN map on frozen tokens (mean over layers), `[B, N]`: zeros without references.
+        let knnMap = Tensor.stack(evidence.map(\.knn), axis: 0).mean(axis: 0)
         let pixel: Tensor
         if ab.segmentationNet {
             let logits = segNet(segNet.stack(evidence, grid: features.grid))
-            pixel = logits.selecting(axis: 1, index: 1) - logits.selecting(axis: 1, index: 0)
+            let knnUp = knnMap.reshaped([b, 1, features.grid.0, features.grid.1])
+                .upsampleBilinear(size: (logits.shape[2], logits.shape[3]), alignCorners: false)
+                .reshaped([b, logits.shape[2], logits.shape[3]])
+            // Residual formulation: learned correction on top of the (scaled) baseline map.
+            pixel = logits.selecting(axis: 1, index: 1) - logits.selecting(axis: 1, index: 0) + knnUp * segNet.knnGain
         } else {
             // Mean of the per-layer maps of the active branches, upsampled; as a logit.
             var maps: [Tensor] = []
             for e in evidence {
                 if side != nil { maps.append((e.text * scale).sigmoid()); maps.append((e.fused * scale).sigmoid()) }
-                if refs != nil { maps.append(e.distance * 0.5) }
+                if refs != nil { maps.append(e.distance * 0.5); maps.append(e.knn) }
             }
             let mean = maps.isEmpty ? Tensor.zeros([b, n]) + 0.5 : Tensor.stack(maps, axis: 0).mean(axis: 0)
             let up = mean.reshaped([b, 1, features.grid.0, features.grid.1]).upsampleBilinear(size: out, alignCorners: false).reshaped([b, out.0, out.1])
@@ -72,7 +79,8 @@ final class VTFusionNetwork: Module {
             ?? Tensor.zeros([b])
         let refScore = refs == nil ? Tensor.zeros([b])
             : Tensor.stack(evidence.map { $0.distance.max(axis: 1) }, axis: 0).mean(axis: 0)
-        let imageLogits = imageHead(map: pixel.sigmoid(), classScore: classScore, referenceScore: refScore)
+        let imageLogits = imageHead(map: pixel.sigmoid(), logits: pixel, classScore: classScore, referenceScore: refScore,
+                                    knnMap: knnMap)
         return HeadOutput(pixelLogits: pixel, imageLogits: imageLogits,
                           textLogits: side == nil ? [] : evidence.map { $0.text * scale },
                           referenceDistances: refs == nil ? [] : evidence.map(\.distance),

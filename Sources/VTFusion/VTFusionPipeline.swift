@@ -83,7 +83,7 @@ public enum VTFusionPipeline {
         c.training.totalSteps = steps
         c.training.seed = seed
         c.training.warmupSteps = min(steps / 20, 50)
-        c.training.referenceDropProbability = 0.1
+        c.training.referenceDropProbability = 0.05
         c.training.checkpointEvery = 100
         return c
     }

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     var out: String
 
     @Option(help: "Optimisation steps.")
-    var steps: Int = 1500
+    var steps: Int = 750
 
     @Flag(help: "Continue from the checkpoint in --out.")
     var resume = false

@@ -58,6 +58,19 @@ final class HeadTests: XCTestCase {
         XCTAssertEqual(r.scalars, [0, 0, c - 1, s])
     }
 
+    func testFrozenKNNDistanceIsTheBaselineDistanceOnRawTokens() {
+        // Raw (frozen) reference tokens; the query tokens are not normalised (cosine is scale-free).
+        let raw = Tensor(shape: [2, 2], data: [1, 0, 0.6, 0.8])
+        let mem = ReferenceMemory(layers: [Tensor(shape: [1, 2], data: [1, 0])], raw: [raw])
+        let q = Tensor(shape: [1, 3, 2], data: [0, 3, -2, 0, 0.8, 0.6])
+        let d = mem.knnDistance(q, layer: 0).scalars
+        XCTAssertEqual(d[0], 0.2, accuracy: 1e-6)   // nearest: (0.6, 0.8) at cos 0.8
+        XCTAssertEqual(d[1], 1.6, accuracy: 1e-6)   // opposite of (1, 0) -> best cos -0.6 with (0.6, 0.8)
+        XCTAssertEqual(d[2], 1 - 0.96, accuracy: 1e-6)
+        // Without raw tokens (an old saved memory) the channel is zero.
+        XCTAssertEqual(ReferenceMemory(layers: [raw]).knnDistance(q, layer: 0).scalars, [0, 0, 0])
+    }
+
     func testGridAugmentationRotatesAndFlips() {
         // 2x2 grid [[1, 2], [3, 4]] with one channel.
         let x = Tensor(shape: [1, 4, 1], data: [1, 2, 3, 4])

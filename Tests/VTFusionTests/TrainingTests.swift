@@ -85,6 +85,11 @@ final class TrainingTests: XCTestCase {
             return auroc(scores: results.flatMap { $0.anomalyMap.scalars }, labels: heldMasks.scalars.map { $0 > 0.5 })
         }
         let before = heldOutAUROC()
+        // The untrained head already sees the training-free kNN evidence (residual formulation), so the gain
+        // from training is measured zero-shot (k = 0), where only the learned branches can help.
+        detector.references = nil
+        let zeroShotBefore = auroc(scores: detector.inspect(heldOut, batchSize: 6).flatMap { $0.anomalyMap.scalars },
+                                   labels: heldMasks.scalars.map { $0 > 0.5 })
 
         let trainer = VTFusionTrainer(model: model, text: .fixed(text))
         var first: Float = 0, last: Float = 0
@@ -98,14 +103,15 @@ final class TrainingTests: XCTestCase {
         let after = heldOutAUROC()
         XCTAssertLessThan(last, first * 0.7, "training loss should fall (first \(first), last \(last))")
         XCTAssertGreaterThan(after, 0.9, "held-out pixel AUROC after training (before: \(before))")
-        XCTAssertGreaterThan(after, before + 0.05)
+        XCTAssertGreaterThan(after, before - 0.01, "training must not spoil the reference evidence")
 
         // Zero-shot (k = 0) still works after training with reference dropout, above chance.
         detector.references = nil
         let zeroShot = detector.inspect(heldOut, batchSize: 6)
         let zsAUROC = auroc(scores: zeroShot.flatMap { $0.anomalyMap.scalars }, labels: heldMasks.scalars.map { $0 > 0.5 })
         XCTAssertGreaterThan(zsAUROC, 0.7)
-        print("VTFusion tiny training: loss \(first) -> \(last), pixel AUROC \(before) -> \(after), zero-shot \(zsAUROC)")
+        XCTAssertGreaterThan(zsAUROC, zeroShotBefore + 0.05, "training raises the zero-shot AUROC")
+        print("VTFusion tiny training: loss \(first) -> \(last), pixel AUROC \(before) -> \(after), zero-shot \(zeroShotBefore) -> \(zsAUROC)")
         // Image scores: anomalous images (first four) above normal ones on average.
         detector.fitReferences(refFeatures)
         let scores = detector.inspect(heldOut).map(\.score)
