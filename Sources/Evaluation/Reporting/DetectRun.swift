@@ -193,7 +193,7 @@ public final class DetectRun {
             let count = refs.count == 1 ? max(perReference, 4) : perReference
             var synthetic: (() throws -> [Float])? = nil
             if count > 0 {
-                synthetic = { [self] in try inspectChecked(self.syntheticAnomalies(of: refs, count: count)).map(\.score) }
+                synthetic = { [self] in try self.syntheticScores(refs: refs, count: count) }
             }
             if refs.count == 1 {
                 return try rule.estimate(referenceCount: 1, score: { [self] i, _ in try inspectChecked([refs[i]])[0].score },
@@ -203,10 +203,25 @@ public final class DetectRun {
         }
     }
 
+    /// Scores of `count` synthetic anomalies per reference. With k >= 2 each reference's anomalies are scored
+    /// leave-one-out, against the other references only (scored against a memory that holds the image they
+    /// were made from, everything outside the defect matches exactly and they would look too normal); the
+    /// scorer is fitted to all references again afterwards. With k = 1 they are scored against the reference.
+    func syntheticScores(refs: [Image8], count: Int) throws -> [Float] {
+        guard refs.count >= 2 else { return try inspectChecked(syntheticAnomalies(of: refs, count: count)).map(\.score) }
+        var scores: [Float] = []
+        for i in refs.indices {
+            try scorer.fit(references: refs.indices.filter { $0 != i }.map { refs[$0] })
+            scores += try inspectChecked(syntheticAnomalies(of: [refs[i]], count: count, firstIndex: i)).map(\.score)
+        }
+        try scorer.fit(references: refs)
+        return scores
+    }
+
     /// `count` synthetic anomalies per reference: DRAEM-style Perlin masks (threshold 0.3, scales 2^0..2^4,
     /// so blobs cover a visible part) over a grid-shuffled copy, or CutPaste scars; opacity 0.5...1; no
     /// external textures. Made with the longer side scaled into 256...512 px. Deterministic in `seed`.
-    func syntheticAnomalies(of refs: [Image8], count: Int) -> [Image8] {
+    func syntheticAnomalies(of refs: [Image8], count: Int, firstIndex: Int = 0) -> [Image8] {
         var config = SynthesisConfig()
         config.threshold = 0.3
         config.perlinScales = 0...4
@@ -225,7 +240,7 @@ public final class DetectRun {
             }
             let base = img.toFloat()
             for j in 0..<count {
-                let a = synth.synthesize(base, seed: settings.seed &+ UInt64(r * 1000 + j))
+                let a = synth.synthesize(base, seed: settings.seed &+ UInt64((firstIndex + r) * 1000 + j))
                 if a.isAnomalous { out.append(a.image.toUInt8()) }
             }
         }
