@@ -84,7 +84,8 @@ final class DetectRunTests: XCTestCase {
         run.progress = { _, _, phase in phases.insert(phase) }
         let results = try run.run()
 
-        XCTAssertEqual(scorer.fitSizes, [2, 2, 2, 3])               // leave-one-out, then all references
+        // leave-one-out, all references, then the synthetic anomalies of each reference leave-one-out, all again
+        XCTAssertEqual(scorer.fitSizes, [2, 2, 2, 3, 2, 2, 2, 3])
         XCTAssertEqual(phases, ["references", "images"])
         XCTAssertEqual(results.entries.map(\.path), images)
         let byName = Dictionary(uniqueKeysWithValues: results.entries.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
