@@ -13,15 +13,17 @@ public enum Threading {
     }()
     nonisolated(unsafe) private static var applied = false
 
-    /// Threads used by kernels (defaults to the cores available, or `VTFUSION_THREADS`).
+    /// Threads used by kernels and by large matrix products (defaults to the cores available, or
+    /// `VTFUSION_THREADS`).
     public static var threadCount: Int {
         get { _count }
-        set { _count = max(1, newValue); BLAS.setThreads(_count); applied = true }
+        set { _count = max(1, newValue); applied = true; BLAS.setThreads(BLAS.legacyThreads ? _count : 1) }
     }
 
-    /// Applies the thread count to BLAS once (called by the first GEMM).
+    /// Makes BLAS single-threaded once (called by the first GEMM): ``BLAS/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// splits large products over ``threadCount`` threads itself.
     @usableFromInline static func ensureApplied() {
-        if !applied { applied = true; BLAS.setThreads(_count) }
+        if !applied { applied = true; BLAS.setThreads(BLAS.legacyThreads ? _count : 1) }
     }
 
     /// Splits `0..<n` into contiguous chunks and runs `body` on them in parallel when `n` is large
