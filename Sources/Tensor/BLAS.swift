@@ -57,7 +57,7 @@ public enum BLAS {
         let extent = splitColumns ? n : m
         let parts = min(threads, extent / 16)
         let per = ((extent + parts - 1) / parts + 15) & ~15
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        Threading.run(parts) { p in
             let lo = p * per, hi = min(extent, lo + per)
             if lo >= hi { return }
             if splitColumns {

@@ -37,9 +37,21 @@ public enum Threading {
         }
         let chunks = min(threads, n / grain)
         let per = (n + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        run(chunks) { c in
             let lo = c * per, hi = min(n, lo + per)
             if lo < hi { body(lo..<hi) }
         }
+    }
+
+    /// Runs `body(c)` for `c` in `0..<count` in parallel on up to ``threadCount`` threads (the calling
+    /// thread included) and returns when all are done. On Linux the work goes to a pool of persistent
+    /// workers that start within microseconds; elsewhere to Dispatch.
+    @usableFromInline
+    static func run(_ count: Int, _ body: (Int) -> Void) {
+        #if os(Linux)
+        WorkerPool.shared.run(count: count, threads: threadCount, body)
+        #else
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        #endif
     }
 }
