@@ -1,7 +1,3 @@
-import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -32,9 +28,6 @@ public enum BLAS {
         #endif
     }
 
-    // TEMP A/B switch
-    @usableFromInline nonisolated(unsafe) static var legacyThreads: Bool = getenv("VTFUSION_OLD_BLAS") != nil
-
     /// Products with at least this many multiply-adds are split across threads.
     @usableFromInline static let splitWork = 1 << 21
 
@@ -46,7 +39,7 @@ public enum BLAS {
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         Threading.ensureApplied()
         let threads = Threading.threadCount
-        guard !legacyThreads, threads > 1, m * n * k >= splitWork, max(m, n) >= 32 else {
+        guard threads > 1, m * n * k >= splitWork, max(m, n) >= 32 else {
             sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                         b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return

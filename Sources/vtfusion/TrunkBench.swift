@@ -14,8 +14,10 @@ enum TrunkBench {
         }
     }
 
-    /// `F.linear`: one GEMM accumulated onto the bias.
-    static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor { x.linear(weight: w, bias: b) }
+    /// `F.linear`: one GEMM accumulated onto the bias (and, for `residual + F.linear(...)`, the residual).
+    static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor, residual: Tensor? = nil) -> Tensor {
+        x.linear(weight: w, bias: b, residual: residual)
+    }
 
     /// Pre-LN transformer blocks over `x` [B, N, W].
     static func forward(_ x0: Tensor, blocks: [Block], heads: Int, causal: Bool, quickGELU: Bool) -> Tensor {
@@ -24,11 +26,11 @@ enum TrunkBench {
             var h = x.layerNorm(weight: p.ln1w, bias: p.ln1b)
             // F.scaled_dot_product_attention on the heads of the packed projection, heads concatenated.
             let a = Tensor.packedSelfAttention(linear(h, p.qkvW, p.qkvB), heads: heads, causal: causal)
-            x = x + linear(a, p.projW, p.projB)
+            x = linear(a, p.projW, p.projB, residual: x)
             h = x.layerNorm(weight: p.ln2w, bias: p.ln2b)
             h = linear(h, p.fc1W, p.fc1B)
             h = quickGELU ? h.quickGELU() : h.gelu()
-            x = x + linear(h, p.fc2W, p.fc2B)
+            x = linear(h, p.fc2W, p.fc2B, residual: x)
         }
         return x
     }

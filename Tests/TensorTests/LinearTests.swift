@@ -32,6 +32,17 @@ final class LinearTests: XCTestCase {
         gradCheck([randomTensor([3, 5], seed: 8), randomTensor([5, 4], seed: 9)]) { $0[0].linear(weight: $0[1].transposed()) }
     }
 
+    func testLinearWithResidual() {
+        let x = randomTensor([2, 3, 5], seed: 20), w = randomTensor([4, 5], seed: 21), b = randomTensor([4], seed: 22)
+        let r = randomTensor([2, 3, 4], seed: 23)
+        assertClose(x.linear(weight: w, bias: b, residual: r), r + x.matmul(w.transposed()) + b, rtol: 1e-5, atol: 1e-6)
+        assertClose(x.linear(weight: w, residual: r), r + x.matmul(w.transposed()), rtol: 1e-5, atol: 1e-6)
+        gradCheck([x, w, b, r]) { $0[0].linear(weight: $0[1], bias: $0[2], residual: $0[3]) }
+        gradCheck([randomTensor([3, 5], seed: 24), w, randomTensor([3, 4], seed: 25)]) {
+            $0[0].linear(weight: $0[1], residual: $0[2])
+        }
+    }
+
     func testLinearGradientOnlyWhereRequired() {
         let x = randomTensor([3, 5], seed: 10).requiringGrad(), w = randomTensor([4, 5], seed: 11), b = randomTensor([4], seed: 12)
         x.linear(weight: w, bias: b).sum().backward()

@@ -17,13 +17,24 @@ public enum Threading {
     /// `VTFUSION_THREADS`).
     public static var threadCount: Int {
         get { _count }
-        set { _count = max(1, newValue); applied = true; BLAS.setThreads(BLAS.legacyThreads ? _count : 1) }
+        set {
+            _count = max(1, newValue)
+            applied = false
+            ensureApplied()
+        }
     }
 
-    /// Makes BLAS single-threaded once (called by the first GEMM): ``BLAS/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
-    /// splits large products over ``threadCount`` threads itself.
+    /// Once per thread count (called by the first GEMM and parallel region): makes BLAS single-threaded
+    /// (``BLAS/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits large products over
+    /// ``threadCount`` threads itself) and starts the worker threads ahead of the work, so the scheduler
+    /// has spread them over the cores by the time they are needed.
     @usableFromInline static func ensureApplied() {
-        if !applied { applied = true; BLAS.setThreads(BLAS.legacyThreads ? _count : 1) }
+        if applied { return }
+        applied = true
+        BLAS.setThreads(1)
+        #if os(Linux)
+        WorkerPool.shared.prepare(threads: _count)
+        #endif
     }
 
     /// Splits `0..<n` into contiguous chunks and runs `body` on them in parallel when `n` is large
@@ -48,6 +59,7 @@ public enum Threading {
     /// workers that start within microseconds; elsewhere to Dispatch.
     @usableFromInline
     static func run(_ count: Int, _ body: (Int) -> Void) {
+        ensureApplied()
         #if os(Linux)
         WorkerPool.shared.run(count: count, threads: threadCount, body)
         #else

@@ -60,6 +60,14 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Starts the workers for `threads` threads ahead of the first region, so the scheduler has placed
+    /// them on their own cores by the time work arrives.
+    func prepare(threads: Int) {
+        guard threads > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        ensureWorkers(min(threads, 256) - 1)
+        busy.store(false, ordering: .releasing)
+    }
+
     /// Claims and runs chunks of region `generation` until none is left.
     private func runChunks(generation g: Int) {
         var s = state.load(ordering: .acquiring)
