@@ -27,8 +27,9 @@ final class WorkerPool: @unchecked Sendable {
     private var cond = pthread_cond_t()
     private var workers = 0
     private var generation = 0
-    /// The current region's body (written before `state` publishes the region).
+    /// The current region's body and the CPU its caller runs on (written before `state` publishes it).
     private var job: ((Int) -> Void)? = nil
+    private var callerCPU: Int32 = -1
 
     private init() {
         pthread_mutex_init(&mutex, nil)
@@ -46,6 +47,7 @@ final class WorkerPool: @unchecked Sendable {
         ensureWorkers(min(threads, 256) - 1)
         withoutActuallyEscaping(body) { f in
             job = f
+            callerCPU = Affinity.currentCPU()
             generation += 1
             pending.store(count, ordering: .relaxed)
             state.store(generation << 32 | count << 16, ordering: .sequentiallyConsistent)
@@ -128,8 +130,41 @@ final class WorkerPool: @unchecked Sendable {
                 g = state.load(ordering: .acquiring) >> 32
             }
             seen = g
+            // The scheduler can leave a worker on its caller's core for a long time (both threads look
+            // cache-hot, so neither is migrated) while the other core idles: step off that core.
+            if callerCPU >= 0 && Affinity.currentCPU() == callerCPU { Affinity.moveOff(cpu: callerCPU) }
             runChunks(generation: g)
         }
+    }
+}
+
+/// CPU placement through glibc's `sched_getcpu` / `sched_{get,set}affinity` (looked up at run time: Swift
+/// does not import these GNU extensions).
+enum Affinity {
+    private typealias GetCPU = @convention(c) () -> Int32
+    private typealias AffinityFn = @convention(c) (Int32, Int, UnsafeMutableRawPointer) -> Int32
+    nonisolated(unsafe) private static let getCPU: GetCPU? = dlsym(nil, "sched_getcpu").map { unsafeBitCast($0, to: GetCPU.self) }
+    nonisolated(unsafe) private static let getAffinity: AffinityFn? =
+        dlsym(nil, "sched_getaffinity").map { unsafeBitCast($0, to: AffinityFn.self) }
+    nonisolated(unsafe) private static let setAffinity: AffinityFn? =
+        dlsym(nil, "sched_setaffinity").map { unsafeBitCast($0, to: AffinityFn.self) }
+
+    /// The CPU the calling thread runs on, or -1 when unknown.
+    static func currentCPU() -> Int32 { getCPU?() ?? -1 }
+
+    /// Migrates the calling thread to another CPU it may run on (if any), leaving its affinity unchanged.
+    static func moveOff(cpu: Int32) {
+        guard let getAffinity, let setAffinity, cpu >= 0 else { return }
+        var allowed = cpu_set_t()
+        let size = MemoryLayout<cpu_set_t>.size
+        guard Int(cpu) < size * 8, getAffinity(0, size, &allowed) == 0 else { return }
+        var others = allowed
+        let hasOther = withUnsafeMutableBytes(of: &others) { bytes -> Bool in
+            bytes[Int(cpu) / 8] &= ~UInt8(1 << (Int(cpu) % 8))
+            return bytes.contains { $0 != 0 }
+        }
+        guard hasOther, setAffinity(0, size, &others) == 0 else { return }
+        _ = setAffinity(0, size, &allowed)
     }
 }
 #endif
