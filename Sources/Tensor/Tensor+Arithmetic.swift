@@ -4,13 +4,17 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.broadcast(a, b) { $0 + $1 }
         let sa = a.shape, sb = b.shape
-        return record(out, "add", [a, b]) { g in [g.summed(toShape: sa), g.summed(toShape: sb)] }
+        return record(out, "add", [a, b]) { g in
+            [a.requiresGrad ? g.summed(toShape: sa) : nil, b.requiresGrad ? g.summed(toShape: sb) : nil]
+        }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.broadcast(a, b) { $0 - $1 }
         let sa = a.shape, sb = b.shape
-        return record(out, "sub", [a, b]) { g in [g.summed(toShape: sa), (-g).summed(toShape: sb)] }
+        return record(out, "sub", [a, b]) { g in
+            [a.requiresGrad ? g.summed(toShape: sa) : nil, b.requiresGrad ? (-g).summed(toShape: sb) : nil]
+        }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {

@@ -5,7 +5,15 @@ extension Tensor {
         let ax = axes.isEmpty ? Array(0..<rank) : Array(Set(axes.map { ShapeUtil.axis($0, rank: rank) })).sorted()
         let keptShape = shape.enumerated().map { ax.contains($0.offset) ? 1 : $0.element }
         let outShape = keepDim ? keptShape : shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)
-        let out = Kernels.reduceRows(self, axes: ax, outShape: outShape) { p, n in Kernels.sumRow(p, n) }
+        let out: Tensor
+        if isContiguous && !ax.isEmpty && ax.count < rank && ax == Array(0..<ax.count) {
+            // Leading axes of a dense tensor (bias gradients): column sums, no transposing copy.
+            out = Tensor(uninitializedShape: outShape)
+            let rows = ax.reduce(1) { $0 * shape[$1] }
+            Kernels.columnSums(pointer, rows: rows, cols: out.count, into: out.pointer)
+        } else {
+            out = Kernels.reduceRows(self, axes: ax, outShape: outShape) { p, n in Kernels.sumRow(p, n) }
+        }
         let inShape = shape
         return record(out, "sum", [self]) { g in [g.reshaped(keptShape).expanded(to: inShape).contiguous()] }
     }

@@ -161,34 +161,37 @@ extension Kernels {
     static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int, log: Bool) {
         if n == 0 { return }
         Threading.parallelFor(rows, grain: Swift.max(1, (1 << 13) / n)) { r in
-            for row in r {
-                let xr = x + row * n, yr = y + row * n
-                // 1. max
-                var mv = Float8(repeating: -.infinity)
-                var i = 0
-                while i + 8 <= n { let v = load8(xr + i); mv = mv.replacing(with: v, where: v .> mv); i += 8 }
-                var m = mv.max()
-                while i < n { if xr[i] > m { m = xr[i] }; i += 1 }
-                if m == -.infinity { m = 0 } // all -inf: exp gives 0s and the sum 0 (NaN/-inf, as torch)
-                // 2. exp(x - m), sum
-                let mm = Float8(repeating: m)
-                var acc = Float8(repeating: 0)
-                i = 0
-                if log {
-                    while i + 8 <= n { acc += exp8(load8(xr + i) - mm); i += 8 }
-                    if i < n { acc += exp8(loadPartial(xr + i, n - i, fill: -.infinity) - mm) }
-                    let ls = Float8(repeating: logf(acc.sum()))
-                    vmap(xr, yr, n) { ($0 - mm) - ls }
-                } else {
-                    while i + 8 <= n { let e = exp8(load8(xr + i) - mm); store8(e, yr + i); acc += e; i += 8 }
-                    if i < n {
-                        let e = exp8(loadPartial(xr + i, n - i, fill: -.infinity) - mm)
-                        storePartial(e, yr + i, n - i); acc += e
-                    }
-                    let inv = 1 / acc.sum()
-                    vmap(yr, yr, n) { $0 * inv }
-                }
+            for row in r { softmaxRow(x + row * n, y + row * n, n: n, log: log) }
+        }
+    }
+
+    /// Softmax (or log-softmax) of one dense row of `n > 0` values (`y` may equal `x`).
+    @inline(__always)
+    static func softmaxRow(_ xr: UnsafePointer<Float>, _ yr: UnsafeMutablePointer<Float>, n: Int, log: Bool) {
+        // 1. max
+        var mv = Float8(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n { let v = load8(xr + i); mv = mv.replacing(with: v, where: v .> mv); i += 8 }
+        var m = mv.max()
+        while i < n { if xr[i] > m { m = xr[i] }; i += 1 }
+        if m == -.infinity { m = 0 } // all -inf: exp gives 0s and the sum 0 (NaN/-inf, as torch)
+        // 2. exp(x - m), sum
+        let mm = Float8(repeating: m)
+        var acc = Float8(repeating: 0)
+        i = 0
+        if log {
+            while i + 8 <= n { acc += exp8(load8(xr + i) - mm); i += 8 }
+            if i < n { acc += exp8(loadPartial(xr + i, n - i, fill: -.infinity) - mm) }
+            let ls = Float8(repeating: logf(acc.sum()))
+            vmap(xr, yr, n) { ($0 - mm) - ls }
+        } else {
+            while i + 8 <= n { let e = exp8(load8(xr + i) - mm); store8(e, yr + i); acc += e; i += 8 }
+            if i < n {
+                let e = exp8(loadPartial(xr + i, n - i, fill: -.infinity) - mm)
+                storePartial(e, yr + i, n - i); acc += e
             }
+            let inv = 1 / acc.sum()
+            vmap(yr, yr, n) { $0 * inv }
         }
     }
 

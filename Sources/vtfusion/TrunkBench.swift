@@ -14,23 +14,23 @@ enum TrunkBench {
         }
     }
 
-    static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor { x.matmul(w.transposed()) + b }
+    /// `F.linear`: one GEMM accumulated onto the bias (and, for `residual + F.linear(...)`, the residual).
+    static func linear(_ x: Tensor, _ w: Tensor, _ b: Tensor, residual: Tensor? = nil) -> Tensor {
+        x.linear(weight: w, bias: b, residual: residual)
+    }
 
     /// Pre-LN transformer blocks over `x` [B, N, W].
     static func forward(_ x0: Tensor, blocks: [Block], heads: Int, causal: Bool, quickGELU: Bool) -> Tensor {
         var x = x0
-        let b = x.size(0), n = x.size(1), w = x.size(2)
         for p in blocks {
             var h = x.layerNorm(weight: p.ln1w, bias: p.ln1b)
-            let qkv = linear(h, p.qkvW, p.qkvB).reshaped([b, n, 3, heads, w / heads]).permuted(2, 0, 3, 1, 4)
-            let a = Tensor.scaledDotProductAttention(query: qkv.selecting(axis: 0, index: 0),
-                                                     key: qkv.selecting(axis: 0, index: 1),
-                                                     value: qkv.selecting(axis: 0, index: 2), causal: causal)
-            x = x + linear(a.transposed(1, 2).reshaped([b, n, w]), p.projW, p.projB)
+            // F.scaled_dot_product_attention on the heads of the packed projection, heads concatenated.
+            let a = Tensor.packedSelfAttention(linear(h, p.qkvW, p.qkvB), heads: heads, causal: causal)
+            x = linear(a, p.projW, p.projB, residual: x)
             h = x.layerNorm(weight: p.ln2w, bias: p.ln2b)
             h = linear(h, p.fc1W, p.fc1B)
             h = quickGELU ? h.quickGELU() : h.gelu()
-            x = x + linear(h, p.fc2W, p.fc2B)
+            x = linear(h, p.fc2W, p.fc2B, residual: x)
         }
         return x
     }

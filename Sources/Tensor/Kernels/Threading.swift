@@ -13,15 +13,28 @@ public enum Threading {
     }()
     nonisolated(unsafe) private static var applied = false
 
-    /// Threads used by kernels (defaults to the cores available, or `VTFUSION_THREADS`).
+    /// Threads used by kernels and by large matrix products (defaults to the cores available, or
+    /// `VTFUSION_THREADS`).
     public static var threadCount: Int {
         get { _count }
-        set { _count = max(1, newValue); BLAS.setThreads(_count); applied = true }
+        set {
+            _count = max(1, newValue)
+            applied = false
+            ensureApplied()
+        }
     }
 
-    /// Applies the thread count to BLAS once (called by the first GEMM).
+    /// Once per thread count (called by the first GEMM and parallel region): makes BLAS single-threaded
+    /// (``BLAS/sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` splits large products over
+    /// ``threadCount`` threads itself) and starts the worker threads ahead of the work, so the scheduler
+    /// has spread them over the cores by the time they are needed.
     @usableFromInline static func ensureApplied() {
-        if !applied { applied = true; BLAS.setThreads(_count) }
+        if applied { return }
+        applied = true
+        BLAS.setThreads(1)
+        #if os(Linux)
+        WorkerPool.shared.prepare(threads: _count)
+        #endif
     }
 
     /// Splits `0..<n` into contiguous chunks and runs `body` on them in parallel when `n` is large
@@ -35,9 +48,22 @@ public enum Threading {
         }
         let chunks = min(threads, n / grain)
         let per = (n + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        run(chunks) { c in
             let lo = c * per, hi = min(n, lo + per)
             if lo < hi { body(lo..<hi) }
         }
+    }
+
+    /// Runs `body(c)` for `c` in `0..<count` in parallel on up to ``threadCount`` threads (the calling
+    /// thread included) and returns when all are done. On Linux the work goes to a pool of persistent
+    /// workers that start within microseconds; elsewhere to Dispatch.
+    @usableFromInline
+    static func run(_ count: Int, _ body: (Int) -> Void) {
+        ensureApplied()
+        #if os(Linux)
+        WorkerPool.shared.run(count: count, threads: threadCount, body)
+        #else
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        #endif
     }
 }
