@@ -76,6 +76,14 @@ public struct LoadedBackbone {
     public let backbone: Backbone
     public let clip: CLIPModel?
 
+    /// SHA-256 of the backbone's weights (``Parameters/fingerprint()``), stored in trained checkpoints and
+    /// checked when they are loaded; `"unverified"` for a backbone type without one.
+    public var weightsFingerprint: String {
+        if let d = backbone as? DINOv2 { return d.weightsFingerprint }
+        if let c = backbone as? CLIPVisionTower { return c.weightsFingerprint }
+        return "unverified"
+    }
+
     public init(spec: BackboneSpec, backbone: Backbone, clip: CLIPModel?) {
         self.spec = spec
         self.backbone = backbone

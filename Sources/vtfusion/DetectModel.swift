@@ -31,7 +31,8 @@ enum DetectModel {
                                                    clip: loaded.clip)
             }
         }
-        let head = try VTFusionPipeline.loadHead(checkpoint: checkpointURL, text: text, object: object ?? "object")
+        let head = try VTFusionPipeline.loadHead(checkpoint: checkpointURL, text: text, object: object ?? "object",
+                                                 backboneSHA256: loaded.weightsFingerprint)
         let scorer = DetectorScorer(backbone: loaded.backbone, detector: head.detector, object: object, batchSize: batchSize)
         return Loaded(scorer: scorer, backboneName: "\(spec.name) (\(backboneDir))")
     }

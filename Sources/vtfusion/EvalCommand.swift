@@ -82,7 +82,8 @@ struct EvalCommand: ParsableCommand {
         }
         for (c, config) in zip(checkpoint, headConfigs) {
             let textBundle = config.ablation.text ? try text(models.textEncoder ?? config.textEncoder) : nil
-            let head = try VTFusionPipeline.loadHead(checkpoint: URL(fileURLWithPath: c), text: textBundle)
+            let head = try VTFusionPipeline.loadHead(checkpoint: URL(fileURLWithPath: c), text: textBundle,
+                                                     backboneSHA256: loaded.weightsFingerprint)
             var name = EvaluationMethod.name(for: config)
             if methods.contains(where: { $0.name == name }) { name += " [\(URL(fileURLWithPath: c).lastPathComponent)]" }
             methods.append(EvaluationMethod(name: name, kind: .vtfusion(head)))

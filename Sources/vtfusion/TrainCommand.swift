@@ -91,6 +91,7 @@ struct TrainCommand: ParsableCommand {
         var config = VTFusionPipeline.config(spec: loaded.spec, sample: sample, textEncoder: text.name,
                                              textWidth: text.encoder.outputWidth, steps: steps, seed: seed, ablation: ablation)
         dataOptions.maskSize = config.outputSize.0
+        config.backboneSHA256 = loaded.weightsFingerprint
         config.training.learningRate = learningRate
         config.training.checkpointEvery = checkpointEvery
         let featureStart = Date()
