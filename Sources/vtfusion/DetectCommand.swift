@@ -56,6 +56,9 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Decision threshold given by hand (overrides --threshold-far).")
     var threshold: Double?
 
+    @Option(help: "Labelled validation folder (good/ = normal, any other subfolder = anomalous): use the F1-optimal threshold on it instead of the references' rule.")
+    var validation: String?
+
     @Option(help: "Margin multiplier of the few-reference rule (threshold = max + margin x spread).")
     var margin: Double = 0.5
 
@@ -90,6 +93,8 @@ struct DetectCommand: ParsableCommand {
         }
         if !(thresholdFar > 0 && thresholdFar < 1) { throw ValidationError("--threshold-far must be between 0 and 1 (e.g. 0.01), got \(thresholdFar)") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
+        if threshold != nil && validation != nil { throw ValidationError("give either --threshold or --validation, not both") }
+        if let v = validation, !FileManager.default.fileExists(atPath: v) { throw ValidationError("--validation \(v): no such folder") }
         if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
         if synthetic < 0 { throw ValidationError("--synthetic must be >= 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
@@ -121,7 +126,8 @@ struct DetectCommand: ParsableCommand {
         }
         let model = try DetectModel.load(checkpoint: checkpointDir, backboneDir: backboneDir, textDir: textDir,
                                          object: object, batchSize: batchSize)
-        let settings = detectSettings(references: refFiles.images, images: imageFiles.images)
+        var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
+        if let v = validation { settings.threshold = try Self.validationPolicy(v) }
         let code = try Self.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
                                     json: json, progress: progress)
         if code != 0 { throw ExitCode(code) }
@@ -139,6 +145,25 @@ struct DetectCommand: ParsableCommand {
         s.checkpoint = checkpoint ?? "default head"
         s.object = object
         return s
+    }
+
+    /// `.validation` from a folder whose `good/` images are normal and whose other subfolders are anomalous.
+    static func validationPolicy(_ folder: String) throws -> ThresholdPolicy {
+        let root = URL(fileURLWithPath: folder)
+        let subfolders = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+        var paths: [String] = [], labels: [Bool] = []
+        for sub in subfolders {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root.appendingPathComponent(sub).path, isDirectory: &isDir),
+                  isDir.boolValue else { continue }
+            let files = InputFiles.expand([root.appendingPathComponent(sub).path]).images
+            paths += files
+            labels += Array(repeating: sub.lowercased() != "good", count: files.count)
+        }
+        guard labels.contains(true), labels.contains(false) else {
+            throw ValidationError("--validation \(folder): needs good/ images and at least one other subfolder of defective images")
+        }
+        return .validation(images: paths, labels: labels)
     }
 
     /// Runs detection with any scorer and prints the summary; returns the exit status (1 if an image failed).

@@ -168,6 +168,28 @@ final class DetectRunTests: XCTestCase {
         XCTAssertNotNil(results.entries[0].files?.panel)
     }
 
+    func testValidationSetGivesTheF1OptimalThreshold() throws {
+        let root = try temporaryDirectory()
+        let (refs, _) = try makeInputs(root)
+        var paths: [String] = [], labels: [Bool] = []
+        for i in 0..<3 {
+            let g = root.appendingPathComponent("val/good/\(i).png"), d = root.appendingPathComponent("val/defect/\(i).png")
+            try Pictures.write(Pictures.part(seed: UInt64(20 + i)), g)
+            try Pictures.write(Pictures.part(seed: UInt64(30 + i), defect: true), d)
+            paths += [g.path, d.path]; labels += [false, true]
+        }
+        let bad = root.appendingPathComponent("test/defect.png"), good = root.appendingPathComponent("test/good.png")
+        try Pictures.write(Pictures.part(seed: 40, defect: true), bad)
+        try Pictures.write(Pictures.part(seed: 41), good)
+        var settings = DetectSettings(references: refs, images: [bad.path, good.path], output: root.appendingPathComponent("out"))
+        settings.threshold = .validation(images: paths, labels: labels)
+        let results = try DetectRun(scorer: BrightnessScorer(), settings: settings).run()
+        let t = try XCTUnwrap(results.threshold)
+        XCTAssertEqual(t.method, .f1Optimal)
+        XCTAssertEqual(t.f1 ?? 0, 1, accuracy: 1e-9)          // the defects are separable by brightness
+        XCTAssertEqual(results.entries.map(\.anomalous), [true, false])
+    }
+
     func testUnreadableReferenceStopsTheRun() throws {
         let root = try temporaryDirectory()
         let (refs, images) = try makeInputs(root)

@@ -21,6 +21,9 @@ public enum ThresholdPolicy: Sendable, Equatable {
     case references(ReferenceThreshold, syntheticPerReference: Int)
     /// Given by the user.
     case manual(Double)
+    /// The F1-optimal threshold on a labelled validation set (image paths and `true` = anomalous), scored
+    /// against the references.
+    case validation(images: [String], labels: [Bool])
     /// Scores only, no decision.
     case none
 }
@@ -189,6 +192,16 @@ public final class DetectRun {
         switch settings.threshold {
         case .none: return nil
         case .manual(let v): return ReferenceThreshold.manual(v)
+        case .validation(let paths, let labels):
+            var scores: [Double] = []
+            for path in paths {
+                let image: Image8
+                do { image = try ImageCodec.decode(path: path) } catch {
+                    throw DetectRunError.reference(path: path, reason: "validation image: " + Self.message(error))
+                }
+                scores.append(Double(try inspectChecked([image])[0].score))
+            }
+            return try ReferenceThreshold.f1Optimal(scores: scores, labels: labels)
         case .references(let rule, let perReference):
             let count = refs.count == 1 ? max(perReference, 4) : perReference
             var synthetic: (() throws -> [Float])? = nil
