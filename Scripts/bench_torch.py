@@ -82,6 +82,9 @@ def run_case(name, reps):
     kind, _, arg = name.partition(":")
     if kind == "image":
         return image_case(arg, reps)
+    if kind in ("clip", "dinov2", "head"):  # backbone and head cases: Scripts/bench_models.py
+        import bench_models
+        return bench_models.run(name, reps, median_time)
     import torch
     gen = torch.Generator().manual_seed(0)
     if kind == "sgemm":

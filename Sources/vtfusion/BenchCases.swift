@@ -29,6 +29,8 @@ enum BenchCases {
         cases.append(TrunkBench.text(batch: 2))
         if !quick { cases.append(TrunkBench.text(batch: 8)) }
         cases += [ImagingBench.preprocess(case: "png"), ImagingBench.preprocess(case: "jpeg")]
+        // Backbone forward and VTFusion head cases (BackboneBench.swift, HeadBench.swift; Scripts/bench_models.py).
+        cases += BackboneBench.cases(quick: quick) + HeadBench.cases(quick: quick)
         return cases
     }
 }
