@@ -103,6 +103,7 @@ struct EvalCommand: ParsableCommand {
         options.seeds = seedList
         options.sigma = sigma
         options.datasetRoot = spec.root
+        options.panelDirectory = URL(fileURLWithPath: out).appendingPathComponent("panels")
         Console.log("evaluating \(methods.map(\.name).joined(separator: ", ")) on \(categories.count) categories, "
              + "k in \(shotList), seeds \(seedList), backbone \(loaded.spec.name) at \(loaded.spec.imageSize) px")
         let runner = ProtocolRunner(extractor: extractor, methods: methods, options: options)

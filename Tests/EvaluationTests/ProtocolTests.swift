@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Imaging
 import Tensor
 import VTFusion
 @testable import Evaluation
@@ -13,10 +14,21 @@ final class ProtocolTests: XCTestCase {
         options.shots = [1, 4]
         options.seeds = [0, 1]
         options.datasetRoot = TinyBenchmark.root
+        let panels = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-panels-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: panels) }
+        options.panelDirectory = panels
+        options.panelsPerCategory = 3
         let runner = ProtocolRunner(extractor: try TinyBenchmark.extractor(),
                                     methods: [EvaluationMethod(name: "reference-only", kind: .referenceKNN(lastTapOnly: false))],
                                     options: options)
         let report = try runner.run(categories: targets)
+        // Sample panels: 3 per category from seed 0 at k = 4 (two anomalous, one normal), 4 columns wide.
+        let written = try FileManager.default.contentsOfDirectory(atPath: panels.appendingPathComponent("reference-only").path).sorted()
+        XCTAssertEqual(written.count, 3 * targets.count, "\(written)")
+        XCTAssertTrue(written.allSatisfy { $0.contains("_k4_") })
+        XCTAssertEqual(written.filter { $0.contains("_good_") }.count, targets.count, "\(written)")
+        let panel = try ImageCodec.decode(path: panels.appendingPathComponent("reference-only/" + written[0]).path)
+        XCTAssertGreaterThan(panel.width, 4 * panel.height - 20)
         // 2 categories x 2 shots x 2 seeds; each run scores all 10 test images.
         XCTAssertEqual(report.runs.count, 8)
         XCTAssertTrue(report.runs.allSatisfy { $0.scores.count == 10 })

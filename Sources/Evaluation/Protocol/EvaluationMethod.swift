@@ -58,5 +58,10 @@ public struct ProtocolOptions: Sendable {
     public var batchSize = 8
     /// The dataset root, so the k-shot plan records relative paths.
     public var datasetRoot: URL?
+    /// Where sample panels go (`<dir>/<method>/<category>_k<k>_<image>.png`), `nil` for none.
+    public var panelDirectory: URL?
+    /// Sample panels per method and category (from the first seed at the largest k): the highest- and
+    /// lowest-scoring anomalous images and the highest-scoring normal one, and so on.
+    public var panelsPerCategory = 4
     public init() {}
 }

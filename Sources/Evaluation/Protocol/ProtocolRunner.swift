@@ -69,6 +69,10 @@ public final class ProtocolRunner {
                         }
                         let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
                         let (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
+                        if seed == options.seeds.first, k == options.shots.filter({ method.applies(toShots: $0) }).max() {
+                            try writePanels(method: method.name, category: category, k: k, test: test, keep: keep,
+                                            maps: maps, scores: scores, size: size)
+                        }
                         report.add(try score(method: method.name, category: category.name, k: k, seed: seed,
                                              test: test, keep: keep, maps: maps, scores: scores, size: size))
                     }
@@ -78,6 +82,41 @@ public final class ProtocolRunner {
                         Date().timeIntervalSince(t0)))
         }
         return report
+    }
+
+    /// Sample panels (image | map | overlay | ground truth, in the backbone's crop frame) of one run, with one
+    /// map range for the run; see ``ProtocolOptions/panelDirectory``.
+    func writePanels(method: String, category: DatasetCategory, k: Int, test: TestSet, keep: [Int],
+                     maps: [[Float]], scores: [Float], size: Int) throws {
+        guard let dir = options.panelDirectory, options.panelsPerCategory > 0, !keep.isEmpty else { return }
+        let smoothed = maps.map { options.sigma > 0 ? GaussianBlur.apply($0, width: size, height: size, sigma: options.sigma) : $0 }
+        let images = smoothed.map { Image(width: size, height: size, channels: 1, samples: $0) }
+        let range = ScoreRange.fitting(images)
+        let order = keep.indices.sorted { scores[$0] > scores[$1] }
+        let anomalous = order.filter { test.samples[keep[$0]].isAnomalous }
+        let normal = order.filter { !test.samples[keep[$0]].isAnomalous }
+        var picks: [Int] = []
+        let queues = [anomalous, Array(anomalous.reversed()), normal]
+        var q = 0
+        while picks.count < min(options.panelsPerCategory, keep.count) {
+            let before = picks.count
+            for queue in queues where picks.count < options.panelsPerCategory {
+                if let next = queue.dropFirst(q).first(where: { !picks.contains($0) }) { picks.append(next) }
+            }
+            if picks.count == before { break }
+            q += 1
+        }
+        let slug = method.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let folder = dir.appendingPathComponent(String(slug))
+        let pre = extractor.preprocessor
+        for j in picks {
+            let sample = test.samples[keep[j]]
+            let image = try pre.load(path: sample.imagePath.path).toFloat()
+            let truth = test.masks[keep[j]].map { m in Image(width: size, height: size, channels: 1, samples: m.map { $0 > 0 ? 1 : 0 }) }
+            let panel = Heatmap.panel(image: image, map: images[j], range: range, groundTruth: truth)
+            let stem = (sample.defectType + "_" + sample.imagePath.deletingPathExtension().lastPathComponent)
+            try ImageCodec.writePNG(panel, to: folder.appendingPathComponent("\(category.name)_k\(k)_\(stem).png").path)
+        }
     }
 
     func loadTestSet(_ category: DatasetCategory) throws -> TestSet {
