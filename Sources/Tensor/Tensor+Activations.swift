@@ -74,7 +74,7 @@ extension Kernels {
     @inlinable @inline(__always)
     public static func geluErfDerivative8(_ x: Float8) -> Float8 {
         let cdf = 0.5 * (1 + erf8(x * 0.707_106_781_186_547_5))
-        let pdf = exp8(-0.5 * x * x) * 0.398_942_280_401_432_7
+        let pdf = expNonPositive8(-0.5 * x * x) * 0.398_942_280_401_432_7
         return cdf + x * pdf
     }
 

@@ -64,6 +64,28 @@ extension Kernels {
         return y
     }
 
+    /// Vectorised `exp` for `x <= 0` only (the Gaussian factors of `erf` and the GELU derivative): no
+    /// overflow handling, and inputs below -87 give `exp(-87)` (about 1.6e-38) rather than a smaller value.
+    @inlinable @inline(__always)
+    public static func expNonPositive8(_ x: Float8) -> Float8 {
+        let xc = x.replacing(with: -87, where: x .< -87)
+        let magic = Float8(repeating: 12_582_912)
+        let t = magic.addingProduct(xc, Float8(repeating: 1.442_695_04))
+        let n = t - magic
+        var r = xc.addingProduct(n, Float8(repeating: -0.693_359_375))
+        r = r.addingProduct(n, Float8(repeating: 2.121_944_4e-4))
+        var p = Float8(repeating: 1.987_569_15e-4)
+        p = Float8(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = Float8(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = Float8(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = Float8(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = Float8(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
+        // n >= -126 here, so 2^n is one normal float.
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return p * unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
+    }
+
     /// Vectorised logistic sigmoid `1 / (1 + exp(-x))`.
     @inlinable @inline(__always)
     public static func sigmoid8(_ x: Float8) -> Float8 {
@@ -99,7 +121,7 @@ extension Kernels {
         p = Float8(repeating: 1.421_413_741).addingProduct(p, t)
         p = Float8(repeating: -0.284_496_736).addingProduct(p, t)
         p = Float8(repeating: 0.254_829_592).addingProduct(p, t)
-        let y = Float8(repeating: 1) - p * t * exp8(-(ax * ax))
+        let y = Float8(repeating: 1) - p * t * expNonPositive8(-(ax * ax))
         return y.replacing(with: -y, where: x .< 0)
     }
 
