@@ -107,9 +107,10 @@ public final class BERTModel: TextEncoder {
             let a = TransformerOps.attend(TransformerOps.heads(lin(x, "attention.self.query"), h),
                                           TransformerOps.heads(lin(x, "attention.self.key"), h),
                                           TransformerOps.heads(lin(x, "attention.self.value"), h), scale: scale, mask: additive)
-            x = layerNorm(x + lin(TransformerOps.mergeHeads(a), "attention.output.dense"), p + "attention.output.LayerNorm")
+            x = layerNorm(TransformerOps.linear(TransformerOps.mergeHeads(a), params, p + "attention.output.dense", residual: x),
+                          p + "attention.output.LayerNorm")
             let inner = TransformerOps.activate(lin(x, "intermediate.dense"), c.hiddenAct)
-            x = layerNorm(x + lin(inner, "output.dense"), p + "output.LayerNorm")
+            x = layerNorm(TransformerOps.linear(inner, params, p + "output.dense", residual: x), p + "output.LayerNorm")
         }
         return x
     }

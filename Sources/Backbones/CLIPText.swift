@@ -73,11 +73,10 @@ public final class CLIPTextTower: TextEncoder {
         let n = embeddings.shape[1]
         let pos = params[Self.prefix + "embeddings.position_embedding.weight"].sliced(axis: 0, start: 0, end: n)
         var x = embeddings + pos
-        let mask = TransformerOps.causalMask(n)
         for i in 0..<c.numHiddenLayers {
             let block = CLIPBlock(params: params, prefix: Self.prefix + "encoder.layers.\(i).",
                                   heads: c.numAttentionHeads, act: c.hiddenAct, eps: c.layerNormEps)
-            x = block(x, mask: mask)
+            x = block(x, causal: true)
         }
         return TransformerOps.layerNorm(x, params, Self.prefix + "final_layer_norm", eps: c.layerNormEps)
     }

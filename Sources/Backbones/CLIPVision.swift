@@ -108,7 +108,7 @@ public final class CLIPVisionTower: Backbone {
             if i >= depth - vvBlocks {
                 vv = (vv ?? x) + block.valueValueAttention(x)
             }
-            x = block(x, mask: nil)
+            x = block(x)
             if layers.contains(i + 1) { taps[i + 1] = vv ?? x }
         }
         let patchTokens = layers.map { l -> Tensor in
@@ -146,21 +146,19 @@ struct CLIPBlock {
         l.layerNorm(p + "layer_norm2", width)
     }
 
-    private func proj(_ x: Tensor, _ name: String) -> Tensor {
-        TransformerOps.linear(x, params, prefix + "self_attn." + name)
+    private func proj(_ x: Tensor, _ name: String, residual: Tensor? = nil) -> Tensor {
+        TransformerOps.linear(x, params, prefix + "self_attn." + name, residual: residual)
     }
 
-    /// `x + attn(ln_1 x)` then `+ mlp(ln_2 x)`; `mask` is additive, broadcast to `[B, H, N, N]`.
-    func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
+    /// `x + attn(ln_1 x)` then `+ mlp(ln_2 x)`; `causal` blocks token `j > i` for token `i` (text tower).
+    func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
         let h = TransformerOps.layerNorm(x, params, prefix + "layer_norm1", eps: eps)
-        let scale = 1 / Float(x.shape[2] / heads).squareRoot()
-        let a = TransformerOps.attend(TransformerOps.heads(proj(h, "q_proj"), heads),
-                                      TransformerOps.heads(proj(h, "k_proj"), heads),
-                                      TransformerOps.heads(proj(h, "v_proj"), heads), scale: scale, mask: mask)
-        let y = x + proj(TransformerOps.mergeHeads(a), "out_proj")
+        let a = TransformerOps.selfAttention(h, params, q: prefix + "self_attn.q_proj", k: prefix + "self_attn.k_proj",
+                                             v: prefix + "self_attn.v_proj", heads: heads, causal: causal)
+        let y = proj(a, "out_proj", residual: x)
         let m = TransformerOps.layerNorm(y, params, prefix + "layer_norm2", eps: eps)
         let inner = TransformerOps.activate(TransformerOps.linear(m, params, prefix + "mlp.fc1"), act)
-        return y + TransformerOps.linear(inner, params, prefix + "mlp.fc2")
+        return TransformerOps.linear(inner, params, prefix + "mlp.fc2", residual: y)
     }
 
     /// The V-V branch: `out_proj(softmax(v v^T * scale) v)` with `v` from `ln_1 x` (no MLP).

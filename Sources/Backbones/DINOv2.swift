@@ -80,16 +80,12 @@ public final class DINOv2: Backbone {
     }
 
     private func block(_ x: Tensor, _ i: Int) -> Tensor {
-        let p = "encoder.layer.\(i).", h = config.numAttentionHeads
-        let lin = { (x: Tensor, n: String, b: Bool) in TransformerOps.linear(x, self.params, p + n, bias: b) }
-        let n1 = layerNorm(x, p + "norm1")
-        let q = TransformerOps.heads(lin(n1, "attention.attention.query", config.qkvBias), h)
-        let k = TransformerOps.heads(lin(n1, "attention.attention.key", config.qkvBias), h)
-        let v = TransformerOps.heads(lin(n1, "attention.attention.value", config.qkvBias), h)
-        let a = TransformerOps.attend(q, k, v, scale: 1 / Float(config.hiddenSize / h).squareRoot())
-        let y = x + lin(TransformerOps.mergeHeads(a), "attention.output.dense", true) * params[p + "layer_scale1.lambda1"]
-        let m = TransformerOps.activate(lin(layerNorm(y, p + "norm2"), "mlp.fc1", true), config.hiddenAct)
-        return y + lin(m, "mlp.fc2", true) * params[p + "layer_scale2.lambda1"]
+        let p = "encoder.layer.\(i).", att = p + "attention.attention."
+        let a = TransformerOps.selfAttention(layerNorm(x, p + "norm1"), params, q: att + "query", k: att + "key",
+                                             v: att + "value", bias: config.qkvBias, heads: config.numAttentionHeads)
+        let y = TransformerOps.scaledLinear(a, params, p + "attention.output.dense", scale: p + "layer_scale1.lambda1", residual: x)
+        let m = TransformerOps.activate(TransformerOps.linear(layerNorm(y, p + "norm2"), params, p + "mlp.fc1"), config.hiddenAct)
+        return TransformerOps.scaledLinear(m, params, p + "mlp.fc2", scale: p + "layer_scale2.lambda1", residual: y)
     }
 
     /// Runs the model and returns raw taps.

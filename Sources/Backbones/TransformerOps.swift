@@ -3,11 +3,33 @@ import Tensor
 /// Building blocks shared by the ViT and text transformers, reading their weights from ``Parameters``.
 enum TransformerOps {
     /// `x W^T + b` over the last dimension with a PyTorch `Linear` weight `[out, in]`.
-    static func linear(_ x: Tensor, _ p: Parameters, _ prefix: String, bias: Bool = true) -> Tensor {
-        let w = p[prefix + ".weight"]
-        let lead = Array(x.shape.dropLast())
-        let y = x.reshaped([-1, x.shape.last!]).matmul(w.transposed()).reshaped(lead + [w.shape[0]])
-        return bias ? y + p[prefix + ".bias"] : y
+    /// With `residual`, returns `residual + x W^T + b` in the same pass (one GEMM onto the residual).
+    static func linear(_ x: Tensor, _ p: Parameters, _ prefix: String, bias: Bool = true, residual: Tensor? = nil) -> Tensor {
+        x.linear(weight: p[prefix + ".weight"], bias: bias ? p[prefix + ".bias"] : nil, residual: residual)
+    }
+
+    /// `residual + (x W^T + b) * scale` (a layer-scaled residual branch, DINOv2's `λ`), with `scale` folded
+    /// into the weight rows and the bias once, so the branch is one GEMM onto the residual.
+    static func scaledLinear(_ x: Tensor, _ p: Parameters, _ prefix: String, scale: String, residual: Tensor) -> Tensor {
+        let w = p.derived(prefix + ".weight*" + scale) { p[prefix + ".weight"] * p[scale].reshaped([-1, 1]) }
+        let b = p.derived(prefix + ".bias*" + scale) { p[prefix + ".bias"] * p[scale] }
+        return x.linear(weight: w, bias: b, residual: residual)
+    }
+
+    /// Multi-head self-attention through one fused q/k/v projection: the three `Linear` weights (and
+    /// biases, zeros where `bias` is false) are concatenated once into `[3C, C]`, projected in one GEMM and
+    /// attended by ``Tensor/packedSelfAttention(_:heads:causal:scale:)`` without splitting heads apart.
+    ///
+    /// - Returns: `[B, N, C]`, heads merged (ready for the output projection).
+    static func selfAttention(_ x: Tensor, _ p: Parameters, q: String, k: String, v: String, bias: Bool = true,
+                              heads: Int, causal: Bool = false) -> Tensor {
+        let w = p.derived(q + "|" + k + "|" + v + ".weight") {
+            Tensor.concat([p[q + ".weight"], p[k + ".weight"], p[v + ".weight"]], axis: 0)
+        }
+        let b = p.derived(q + "|" + k + "|" + v + ".bias") {
+            bias ? Tensor.concat([p[q + ".bias"], p[k + ".bias"], p[v + ".bias"]], axis: 0) : Tensor.zeros([w.shape[0]])
+        }
+        return Tensor.packedSelfAttention(x.linear(weight: w, bias: b), heads: heads, causal: causal)
     }
 
     static func layerNorm(_ x: Tensor, _ p: Parameters, _ prefix: String, eps: Float) -> Tensor {
@@ -38,14 +60,6 @@ enum TransformerOps {
     /// `softmax(q k^T * scale + mask) v` per head; `mask` (additive) broadcasts to `[B, H, N, N]`.
     static func attend(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: Tensor? = nil) -> Tensor {
         Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: mask, scale: scale)
-    }
-
-    /// An additive causal mask `[N, N]`: 0 on and below the diagonal, a large negative number above.
-    static func causalMask(_ n: Int) -> Tensor {
-        let m = Tensor(uninitializedShape: [n, n])
-        let p = m.pointer
-        for i in 0..<n { for j in 0..<n { p[i * n + j] = j > i ? -Float.greatestFiniteMagnitude : 0 } }
-        return m
     }
 
     /// Non-overlapping patch embedding (a convolution with kernel = stride = `patch`) as one matrix product.

@@ -75,6 +75,20 @@ public final class Parameters: @unchecked Sendable {
 
     /// Total number of scalars.
     public var scalarCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+
+    private var derivedTensors: StateDict = [:]
+    private let derivedLock = NSLock()
+
+    /// A tensor computed once from the (frozen) parameters and kept, e.g. a fused q/k/v weight or a
+    /// projection with its layer scale folded in. `make` runs without gradient recording.
+    func derived(_ key: String, _ make: () -> Tensor) -> Tensor {
+        derivedLock.lock()
+        defer { derivedLock.unlock() }
+        if let t = derivedTensors[key] { return t }
+        let t = noGrad { make().contiguous() }
+        derivedTensors[key] = t
+        return t
+    }
 }
 
 /// Collects expected parameter names and shapes while an architecture describes itself.
