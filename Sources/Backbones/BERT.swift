@@ -16,11 +16,12 @@ public final class BERTModel: TextEncoder {
         self.params = try Parameters(expected: Self.parameterList(config), stateDict: Self.sanitize(stateDict), strict: strict)
     }
 
-    /// Loads `model.safetensors` with `config.json` from the same directory unless `config` is given.
+    /// Loads a checkpoint (`model.safetensors`, a sharded checkpoint's `model.safetensors.index.json`, or a
+    /// directory holding either) with `config.json` from the same directory unless `config` is given.
     public static func load(safetensors url: URL, config: BERTConfig? = nil, strict: Bool = true) throws -> BERTModel {
-        let sd = try Safetensors.read(url)
+        let sd = try Safetensors.readCheckpoint(url)
         let c = try config ?? decodeConfig(BERTConfig.self,
-                                           from: url.deletingLastPathComponent().appendingPathComponent("config.json"))
+                                           from: Safetensors.modelDirectory(of: url).appendingPathComponent("config.json"))
         return try BERTModel(config: c, stateDict: sd, strict: strict)
     }
 

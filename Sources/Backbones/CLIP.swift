@@ -27,12 +27,13 @@ public final class CLIPModel {
         try self.init(config: CLIPConfig.inferred(from: stateDict), stateDict: stateDict, strict: strict)
     }
 
-    /// Loads a safetensors checkpoint; the config is `config`, else `config.json` next to the file, else
+    /// Loads a safetensors checkpoint (a file, a sharded checkpoint's `model.safetensors.index.json`, or a
+    /// directory holding either); the config is `config`, else `config.json` next to the checkpoint, else
     /// inferred from the tensor shapes.
     public static func load(safetensors url: URL, config: CLIPConfig? = nil, strict: Bool = true) throws -> CLIPModel {
-        let sd = try Safetensors.read(url)
+        let sd = try Safetensors.readCheckpoint(url)
         if let config { return try CLIPModel(config: config, stateDict: sd, strict: strict) }
-        let json = url.deletingLastPathComponent().appendingPathComponent("config.json")
+        let json = Safetensors.modelDirectory(of: url).appendingPathComponent("config.json")
         if FileManager.default.fileExists(atPath: json.path) {
             return try CLIPModel(config: CLIPConfig.load(contentsOf: json), stateDict: sd, strict: strict)
         }

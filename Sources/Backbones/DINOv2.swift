@@ -20,11 +20,12 @@ public final class DINOv2: Backbone {
         self.params = try Parameters(expected: Self.parameterList(config), stateDict: Self.sanitize(stateDict), strict: strict)
     }
 
-    /// Loads `model.safetensors` with `config.json` from the same directory unless `config` is given.
+    /// Loads a checkpoint (`model.safetensors`, a sharded checkpoint's `model.safetensors.index.json`, or a
+    /// directory holding either) with `config.json` from the same directory unless `config` is given.
     public static func load(safetensors url: URL, config: DINOv2Config? = nil, strict: Bool = true) throws -> DINOv2 {
-        let sd = try Safetensors.read(url)
+        let sd = try Safetensors.readCheckpoint(url)
         let c = try config ?? decodeConfig(DINOv2Config.self,
-                                           from: url.deletingLastPathComponent().appendingPathComponent("config.json"))
+                                           from: Safetensors.modelDirectory(of: url).appendingPathComponent("config.json"))
         return try DINOv2(config: c, stateDict: sd, strict: strict)
     }
 

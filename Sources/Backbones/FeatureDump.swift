@@ -10,12 +10,12 @@ public enum LoadedModel {
     case dinov2(DINOv2)
     case bert(BERTModel, tokenizer: BertTokenizer?)
 
-    /// Loads `directory/model.safetensors`; the architecture is `config.json`'s `model_type` (`clip`,
+    /// Loads `directory/model.safetensors` (or a sharded `model.safetensors.index.json`); the architecture is `config.json`'s `model_type` (`clip`,
     /// `dinov2`, `bert`), else `hint` when it names one of these (`dinov2-s-imgfocus`, `openai/clip-...`).
     public static func load(directory: URL, hint: String = "") throws -> LoadedModel {
-        let weights = directory.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            throw BackboneError.unreadableFile(weights.path, reason: "no such file")
+        guard let weights = Safetensors.checkpointFile(in: directory) else {
+            throw BackboneError.unreadableFile(directory.appendingPathComponent("model.safetensors").path,
+                                               reason: "no such file (nor a sharded model.safetensors.index.json)")
         }
         let file = { (n: String) -> URL? in
             let u = directory.appendingPathComponent(n)

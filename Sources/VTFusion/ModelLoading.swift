@@ -101,10 +101,10 @@ public enum ModelLoader {
 
     public static func backbone(_ spec: BackboneSpec, directory: URL) throws -> LoadedBackbone {
         let fm = FileManager.default
-        let weights = directory.appendingPathComponent("model.safetensors")
+        let weights = Safetensors.checkpointFile(in: directory)
         switch spec.family {
         case .dinov2:
-            if fm.fileExists(atPath: weights.path) {
+            if let weights {
                 return LoadedBackbone(spec: spec, backbone: try DINOv2.load(safetensors: weights), clip: nil)
             }
             let onnx = (try? fm.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".onnx") }.sorted()
@@ -114,8 +114,8 @@ public enum ModelLoader {
             }
             throw PipelineError.missingFile(directory.path, "model.safetensors (+ config.json) or a DINOv2 .onnx export")
         case .clip:
-            guard fm.fileExists(atPath: weights.path) else {
-                throw PipelineError.missingFile(directory.path, "model.safetensors of \(spec.name)")
+            guard let weights else {
+                throw PipelineError.missingFile(directory.path, "model.safetensors (or model.safetensors.index.json) of \(spec.name)")
             }
             let model = try CLIPModel.load(safetensors: weights)
             return LoadedBackbone(spec: spec, backbone: model.vision, clip: model)
@@ -126,6 +126,13 @@ public enum ModelLoader {
     /// when given; its tokenizer files are looked up in `directory`.
     public static func textEncoder(_ name: String, directory: URL?, clip: CLIPModel? = nil) throws -> TextEncoderBundle {
         let key = name.lowercased()
+        func checkpoint() throws -> URL {
+            guard let directory else { throw PipelineError.invalidOption("text encoder '\(name)' needs a model directory") }
+            guard let url = Safetensors.checkpointFile(in: directory) else {
+                throw PipelineError.missingFile(directory.appendingPathComponent("model.safetensors").path, "model.safetensors")
+            }
+            return url
+        }
         func need(_ file: String) throws -> URL {
             guard let directory else { throw PipelineError.invalidOption("text encoder '\(name)' needs a model directory") }
             let url = directory.appendingPathComponent(file)
@@ -134,11 +141,11 @@ public enum ModelLoader {
         }
         switch key {
         case "minilm-l6":
-            let model = try BERTModel.load(safetensors: try need("model.safetensors"))
+            let model = try BERTModel.load(safetensors: try checkpoint())
             let tokenizer = try BertTokenizer(vocabFile: try need("vocab.txt"))
             return TextEncoderBundle(name: key, encoder: model, tokenizer: .bert(tokenizer))
         case "clip-b16", "clip-l14-336":
-            let model = try clip ?? CLIPModel.load(safetensors: try need("model.safetensors"))
+            let model = try clip ?? CLIPModel.load(safetensors: try checkpoint())
             let tokenizer: CLIPTokenizer
             if let d = directory, FileManager.default.fileExists(atPath: d.appendingPathComponent("vocab.json").path) {
                 tokenizer = try CLIPTokenizer(vocabFile: try need("vocab.json"), mergesFile: try need("merges.txt"))

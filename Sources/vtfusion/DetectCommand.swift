@@ -41,7 +41,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Head checkpoint directory (config.json + head.safetensors; default: the embedded default head).")
     var checkpoint: String?
 
-    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors + config.json, or a DINOv2 .onnx export; default: the model store's copy, fetched on first use).")
+    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors or a sharded model.safetensors.index.json + config.json, or a DINOv2 .onnx export; default: the model store's copy, fetched on first use).")
     var backboneDir: String?
 
     @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files; default: the model store's copy); not needed for a CLIP backbone's own text tower.")

@@ -9,7 +9,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Backbone name: dinov2-s-imgfocus, clip-b16, clip-l14-336 (or dinov2-tiny-random for smoke runs).")
     var backbone: String?
 
-    @Option(help: "Directory of the backbone (model.safetensors + config.json, or a DINOv2 .onnx export; default: the model store's copy).")
+    @Option(help: "Directory of the backbone (model.safetensors or a sharded model.safetensors.index.json + config.json, or a DINOv2 .onnx export; default: the model store's copy).")
     var backboneDir: String?
 
     @Option(help: "Crop side fed to the backbone (default: the backbone's, e.g. 224 for dinov2-s-imgfocus).")

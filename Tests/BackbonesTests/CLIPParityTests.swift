@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 import XCTest
 @testable import Backbones
@@ -40,6 +41,18 @@ final class CLIPParityTests: XCTestCase {
         XCTAssertNotNil(sd["visual.transformer.resblocks.0.attn.in_proj_weight"])
         let model = try CLIPModel(config: tinyCLIPConfig, stateDict: sd)
         try checkCLIP(model, fixture("clip_tiny_outputs"), taps: [1, 2])
+    }
+
+    func testShardedCheckpointLoadsToTheSameModel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-clip-shards-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Safetensors.writeSharded(try fixture("clip_tiny_hf"), to: dir, maxShardBytes: 100_000)
+        XCTAssertGreaterThan(try Safetensors.shardNames(index: dir.appendingPathComponent(Safetensors.indexFileName)).count, 2)
+        for url in [dir, dir.appendingPathComponent(Safetensors.indexFileName)] {
+            let model = try CLIPModel.load(safetensors: url, config: tinyCLIPConfig)
+            try checkCLIP(model, fixture("clip_tiny_outputs"), taps: [1, 2])
+        }
     }
 
     func testNativeSizeSkipsInterpolation() throws {

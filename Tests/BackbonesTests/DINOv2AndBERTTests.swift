@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 import XCTest
 @testable import Backbones
@@ -21,6 +22,22 @@ final class DINOv2AndBERTTests: XCTestCase {
         assertMaxAbs(f.patchTokens[0], ref["patch_tokens_normed.1"], 1e-4, "normed tokens 1")
         assertMaxAbs(f.patchTokens[1], ref["patch_tokens_normed.2"], 1e-4, "normed tokens 2")
         assertMaxAbs(f.classToken, ref["pooler_output"], 1e-4, "pooled")
+    }
+
+    /// A model directory holding a sharded checkpoint with a `config.json`, loaded as the store lays it out.
+    func testDINOv2FromShardedDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-dino-shards-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tinyDINOv2Config)) as! [String: Any]
+        config["model_type"] = "dinov2"
+        try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
+        try Safetensors.writeSharded(try fixture("dinov2_tiny_hub"), to: dir, maxShardBytes: 20_000)
+        guard case let .dinov2(model) = try LoadedModel.load(directory: dir) else { return XCTFail("not DINOv2") }
+        XCTAssertEqual(model.config, tinyDINOv2Config)
+        let ref = try fixture("dinov2_tiny_outputs")
+        assertMaxAbs(try model.forward(images: ref["pixel_values"]!, layers: []).lastHiddenState, ref["last_hidden_state"],
+                     1e-4, "last hidden state (sharded)")
     }
 
     func testDINOv2AcceptsTransformers5Naming() throws {

@@ -171,9 +171,56 @@ final class ModelStoreTests: XCTestCase {
         server.serve("/acme/no-weights/resolve/main/config.json", config)
         XCTAssertThrowsError(try store().fetch("acme/no-weights")) { error in
             guard case let ModelStoreError.fileNotFound(url) = error else { return XCTFail("got \(error)") }
-            XCTAssertTrue(url.hasSuffix("/acme/no-weights/resolve/main/model.safetensors"), url)
+            XCTAssertTrue(url.hasPrefix(self.server.baseURL.absoluteString + "/acme/no-weights/resolve/main/model.safetensors"), url)
             XCTAssertTrue("\(error)".contains("404"))
+            XCTAssertTrue("\(error)".contains("model.safetensors.index.json"), "the sharded alternative is named too")
         }
+    }
+
+    /// A repository with a sharded checkpoint: no model.safetensors, an index and the shards it lists.
+    func serveShardedRepo(_ name: String, skipping: String? = nil) throws -> (index: Data, shards: [String: Data]) {
+        let base = "/\(name)/resolve/main/"
+        let shards = ["model-00001-of-00002.safetensors": Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }),
+                      "model-00002-of-00002.safetensors": Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 17 >> 3) })]
+        let index = try JSONSerialization.data(withJSONObject: [
+            "metadata": ["total_size": 120_000],
+            "weight_map": ["a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00001-of-00002.safetensors",
+                           "c.weight": "model-00002-of-00002.safetensors"]] as [String: Any])
+        server.serve(base + "config.json", config)
+        server.serve(base + "model.safetensors.index.json", index)
+        for (file, data) in shards where file != skipping {
+            // LFS style: a redirect with the size and the SHA-256 as ETag.
+            server.serve(base + file, data, redirectTo: "/cdn/\(name)/\(file)")
+            server.serve("/cdn/\(name)/\(file)", data, etag: "\"\(SHA256.hex(of: data))\"")
+        }
+        return (index, shards)
+    }
+
+    func testShardedCheckpointIsFetchedWithEveryShard() throws {
+        let name = "acme/sharded"
+        let (index, shards) = try serveShardedRepo(name)
+        let dir = try store().fetch(name)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("model.safetensors.index.json")), index)
+        for (file, data) in shards { XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(file)), data, file) }
+        let m = try XCTUnwrap(try store().manifest(name))
+        XCTAssertEqual(m.files.map(\.name), ["config.json", "model-00001-of-00002.safetensors",
+                                             "model-00002-of-00002.safetensors", "model.safetensors.index.json"])
+        for (file, data) in shards { XCTAssertEqual(m.files.first { $0.name == file }?.sha256, SHA256.hex(of: data), file) }
+        XCTAssertEqual(try store().verify(name), m)
+        // Verification covers the shards.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("model-00002-of-00002.safetensors"))
+        XCTAssertThrowsError(try store().verify(name))
+    }
+
+    func testMissingShardFailsTheFetch() throws {
+        let name = "acme/half-sharded"
+        _ = try serveShardedRepo(name, skipping: "model-00002-of-00002.safetensors")
+        XCTAssertThrowsError(try store().fetch(name)) { error in
+            guard case let ModelStoreError.fileNotFound(url) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(url.hasSuffix("model-00002-of-00002.safetensors"), url)
+        }
+        XCTAssertNil(try store().manifest(name), "no manifest: the model is not installed")
+        XCTAssertFalse(store().list().contains { $0.name == name && $0.isInstalled })
     }
 
     func testVerifyDetectsTamperedFile() throws {

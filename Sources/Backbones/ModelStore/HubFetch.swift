@@ -1,7 +1,10 @@
 import Foundation
+import NN
 
 extension ModelStore {
-    /// Files fetched for a Hugging Face model: required ones first, then those used when present.
+    /// Files fetched for a Hugging Face model: required ones first, then those used when present. A repository
+    /// without `model.safetensors` may instead hold a sharded checkpoint (`model.safetensors.index.json` and the
+    /// shards it lists), which is fetched in its place.
     public static let hubRequiredFiles = ["config.json", "model.safetensors"]
     public static let hubOptionalFiles = ["vocab.json", "merges.txt", "vocab.txt", "tokenizer_config.json",
                                           "special_tokens_map.json", "preprocessor_config.json"]
@@ -20,15 +23,17 @@ extension ModelStore {
         var client = HTTPDownloader(timeout: timeout)
         if let hubToken { client.headers["Authorization"] = "Bearer \(hubToken)" }
         var fetched: [String] = []
-        for file in Self.hubRequiredFiles + Self.hubOptionalFiles {
+
+        /// Downloads `file` into `dir`; false when the hub answers 404 and the file is not `required`.
+        func fetchFile(_ file: String, required: Bool) throws -> Bool {
             let url = hubURL(repo: repo, file: file)
             let head = try client.head(url)
             switch head.status {
             case 200..<400: break
             case 401, 403: throw ModelStoreError.authorizationRequired(url: url.absoluteString, status: head.status)
             case 404:
-                if Self.hubRequiredFiles.contains(file) { throw ModelStoreError.fileNotFound(url: url.absoluteString) }
-                continue
+                if required { throw ModelStoreError.fileNotFound(url: url.absoluteString) }
+                return false
             default: throw ModelStoreError.httpStatus(url: url.absoluteString, status: head.status)
             }
             let size = (head.header("x-linked-size") ?? (head.status < 300 ? head.header("content-length") : nil)).flatMap { Int64($0) }
@@ -39,7 +44,7 @@ extension ModelStore {
             if reuseComplete, FileManager.default.fileExists(atPath: dest.path), try Self.matches(dest, size: size, sha256: sha) {
                 progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
                 fetched.append(file)
-                continue
+                return true
             }
             try? FileManager.default.removeItem(at: dest)
             // The token goes only to the hub's own host, not to a CDN it redirects to.
@@ -50,7 +55,21 @@ extension ModelStore {
             }
             progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
             fetched.append(file)
+            return true
         }
+
+        _ = try fetchFile("config.json", required: true)
+        // Weights: one `model.safetensors`, or a sharded checkpoint (its index, then every shard it lists).
+        if try !fetchFile(Safetensors.singleFileName, required: false) {
+            guard try fetchFile(Safetensors.indexFileName, required: false) else {
+                throw ModelStoreError.fileNotFound(url: hubURL(repo: repo, file: Safetensors.singleFileName).absoluteString
+                                                   + " (nor \(Safetensors.indexFileName))")
+            }
+            for shard in try Safetensors.shardNames(index: dir.appendingPathComponent(Safetensors.indexFileName)) {
+                _ = try fetchFile(shard, required: true)
+            }
+        }
+        for file in Self.hubOptionalFiles { _ = try fetchFile(file, required: false) }
         let architecture = Self.modelType(configAt: dir.appendingPathComponent("config.json"))
         try writeManifest(name: repo, source: "hf:\(hubURL(repo: repo, file: "").deletingLastPathComponent().absoluteString)",
                           architecture: architecture, files: fetched, in: dir)
