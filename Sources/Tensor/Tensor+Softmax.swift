@@ -195,6 +195,27 @@ extension Kernels {
         }
     }
 
+    /// `row[i] = exp(row[i] - max(row))` in place over `n` values; returns their sum (the softmax
+    /// denominator, left to the caller to divide by, e.g. once per output row of attention).
+    static func expShiftedRow(_ row: UnsafeMutablePointer<Float>, n: Int) -> Float {
+        var mv = Float8(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n { let v = load8(row + i); mv = mv.replacing(with: v, where: v .> mv); i += 8 }
+        var m = -Float.infinity
+        for l in 0..<8 where mv[l] > m { m = mv[l] }
+        while i < n { if row[i] > m { m = row[i] }; i += 1 }
+        if m == -.infinity { m = 0 }
+        let mm = Float8(repeating: m)
+        var acc = Float8(repeating: 0)
+        i = 0
+        while i + 8 <= n { let e = exp8(load8(row + i) - mm); store8(e, row + i); acc += e; i += 8 }
+        if i < n {
+            let e = exp8(loadPartial(row + i, n - i, fill: -.infinity) - mm)
+            storePartial(e, row + i, n - i); acc += e
+        }
+        return acc.sum()
+    }
+
     /// Backward of ``softmaxRows``: `dx = y (g - sum(g y))`, or for log-softmax `dx = g - exp(y) sum(g)`.
     static func softmaxBackwardRows(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                     rows: Int, n: Int, log: Bool) {

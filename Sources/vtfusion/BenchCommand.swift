@@ -8,14 +8,16 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the engine against PyTorch on the same work (release build recommended).",
         discussion: """
-        Runs each case in Swift, then the same case in PyTorch through Scripts/bench_torch.py when
-        `python3 -c "import torch"` works, and prints both times and their ratio (Swift / PyTorch; lower is
-        better). Both sides use the same number of threads.
+        Runs each case in Swift, then right after it the same case in PyTorch through Scripts/bench_torch.py
+        when `python3 -c "import torch"` works, and prints both times and their ratio (Swift / PyTorch; lower
+        is better). Both sides use the same number of threads. With --rounds N the pair runs N times per
+        case and the table adds the range of the per-round ratios.
 
         Examples:
           vtfusion bench
           vtfusion bench --quick
           vtfusion bench --threads 1 --cases sgemm
+          vtfusion bench --cases dinov2,clip --rounds 5
         """
     )
 
@@ -25,11 +27,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for BLAS and kernels (both sides).")
     var threads: Int = 2
 
-    @Option(help: "Only cases whose name contains this text (e.g. sgemm, vit, text).")
+    @Option(help: "Only cases whose name contains this text, or one of these comma-separated texts (e.g. sgemm, vit, dinov2,clip).")
     var cases: String?
 
     @Option(help: "Timed repetitions per case (median reported).")
     var reps: Int?
+
+    @Option(help: "Rounds of (Swift, then PyTorch) per case; the table gives median times and the median, min and max of the per-round ratios.")
+    var rounds: Int = 1
 
     @Flag(help: "Skip the PyTorch side.")
     var noTorch = false
@@ -43,28 +48,34 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         Threading.threadCount = threads
         let all = BenchCases.all(quick: quick)
-        let selected = all.filter { c in cases.map { c.name.contains($0) } ?? true }
+        let patterns = cases.map { $0.split(separator: ",").map(String.init) }
+        let selected = all.filter { c in patterns.map { $0.contains { c.name.contains($0) } } ?? true }
         guard !selected.isEmpty else { throw ValidationError("no benchmark case matches '\(cases ?? "")'") }
         let repetitions = reps ?? (quick ? 3 : 5)
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         log("engine: \(BLAS.coreName), threads \(threads), \(repetitions) timed repetitions per case")
 
-        var swiftTimes: [String: Double] = [:]
-        for c in selected {
-            log("swift  \(c.name) ...")
-            swiftTimes[c.name] = c.run(repetitions)
-        }
-        var torchTimes: [String: Double] = [:]
-        if !noTorch {
-            do {
-                log("torch  \(selected.map(\.name).joined(separator: " ")) ...")
-                torchTimes = try TorchBench.run(python: python, threads: threads, reps: repetitions,
-                                                cases: selected.map(\.name))
-            } catch {
-                log("PyTorch side skipped: \(error)")
+        // Each case runs in Swift and then in PyTorch right after it, so both sides of a ratio see the same
+        // machine state (on a shared VM, slow phases last tens of seconds); with `--rounds`, this repeats.
+        var swiftTimes: [String: [Double]] = [:], torchTimes: [String: [Double]] = [:]
+        var torchAvailable = !noTorch
+        for round in 0..<rounds {
+            for c in selected {
+                log("swift  \(c.name)\(rounds > 1 ? " (round \(round + 1)/\(rounds))" : "") ...")
+                swiftTimes[c.name, default: []].append(c.run(repetitions))
+                guard torchAvailable else { continue }
+                do {
+                    log("torch  \(c.name) ...")
+                    let t = try TorchBench.run(python: python, threads: threads, reps: repetitions, cases: [c.name])
+                    if let v = t[c.name] { torchTimes[c.name, default: []].append(v) }
+                } catch {
+                    log("PyTorch side skipped: \(error)")
+                    torchAvailable = false
+                }
             }
         }
         let rows = selected.map { c in
-            BenchRow(name: c.name, what: c.what, swift: swiftTimes[c.name] ?? .nan, torch: torchTimes[c.name],
+            BenchRow(name: c.name, what: c.what, swiftRounds: swiftTimes[c.name] ?? [], torchRounds: torchTimes[c.name] ?? [],
                      flops: c.flops, target: c.target)
         }
         if json {
@@ -92,21 +103,47 @@ extension JSONEncoder {
 struct BenchRow: Encodable {
     let name: String
     let what: String
+    /// Median Swift and PyTorch times over the rounds (seconds).
     let swift: Double
     let torch: Double?
+    /// Median, min and max of the per-round ratios Swift / PyTorch.
+    let ratio: Double?
+    let ratioMin: Double?
+    let ratioMax: Double?
+    let rounds: Int
     let flops: Double?
     let target: String
 
-    var ratio: Double? { torch.map { swift / $0 } }
+    init(name: String, what: String, swiftRounds: [Double], torchRounds: [Double], flops: Double?, target: String) {
+        self.name = name; self.what = what; self.flops = flops; self.target = target
+        rounds = swiftRounds.count
+        swift = Self.median(swiftRounds) ?? .nan
+        torch = Self.median(torchRounds)
+        let ratios = torchRounds.count == swiftRounds.count ? zip(swiftRounds, torchRounds).map { $0 / $1 } : []
+        ratio = Self.median(ratios)
+        ratioMin = ratios.min()
+        ratioMax = ratios.max()
+    }
+
+    static func median(_ v: [Double]) -> Double? {
+        guard !v.isEmpty else { return nil }
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
 
     static func table(_ rows: [BenchRow]) -> String {
-        var lines = ["| case | work | Swift ms | PyTorch ms | ratio (Swift/PyTorch) | Swift GFLOP/s | target |",
-                     "|---|---|---:|---:|---:|---:|---|"]
+        let multi = rows.contains { $0.rounds > 1 }
+        var lines = ["| case | work | Swift ms | PyTorch ms | ratio (Swift/PyTorch) | \(multi ? "ratio range | " : "")Swift GFLOP/s | target |",
+                     "|---|---|---:|---:|---:|\(multi ? "---:|" : "")---:|---|"]
         for r in rows {
             let t = r.torch.map { String(format: "%.2f", $0 * 1000) } ?? "-"
             let ratio = r.ratio.map { String(format: "%.2fx", $0) } ?? "-"
+            var range = ""
+            if multi {
+                range = (r.ratioMin.flatMap { lo in r.ratioMax.map { String(format: "%.2f-%.2fx", lo, $0) } } ?? "-") + " | "
+            }
             let gf = r.flops.map { String(format: "%.1f", $0 / r.swift / 1e9) } ?? "-"
-            lines.append("| \(r.name) | \(r.what) | \(String(format: "%.2f", r.swift * 1000)) | \(t) | \(ratio) | \(gf) | \(r.target) |")
+            lines.append("| \(r.name) | \(r.what) | \(String(format: "%.2f", r.swift * 1000)) | \(t) | \(ratio) | \(range)\(gf) | \(r.target) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -33,6 +33,22 @@ final class FusedAttentionTests: XCTestCase {
         }
     }
 
+    /// Without gradient recording the kernel keeps unnormalised exponentials and divides the output rows
+    /// instead; it must give the values of the recording path (which stores normalised probabilities).
+    func testInferencePathMatchesRecordingPath() {
+        for causal in [false, true] {
+            let qkv = randomTensor([2, 23, 3 * 3 * 8], seed: 21, lo: -3, hi: 3)
+            let inference = Tensor.packedSelfAttention(qkv, heads: 3, causal: causal)
+            let recording = Tensor.packedSelfAttention(qkv.detached().requiringGrad(), heads: 3, causal: causal)
+            assertClose(inference, recording, rtol: 1e-5, atol: 1e-6, "packed, causal \(causal)")
+            let q = randomTensor([3, 9, 8], seed: 22), k = randomTensor([3, 14, 8], seed: 23), v = randomTensor([3, 14, 5], seed: 24)
+            let a = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: causal)
+            let b = Tensor.scaledDotProductAttention(query: q.detached().requiringGrad(), key: k, value: v, causal: causal)
+            assertClose(a, b, rtol: 1e-5, atol: 1e-6, "separate q/k/v, causal \(causal)")
+            assertClose(a, composed(q, k, v, causal: causal, scale: 1 / Float(8).squareRoot()), rtol: 1e-5, atol: 1e-6)
+        }
+    }
+
     func testPackedSelfAttentionMatchesComposedOps() {
         for causal in [false, true] {
             let qkv = randomTensor([2, 7, 3 * 3 * 4], seed: 1, lo: -2, hi: 2)

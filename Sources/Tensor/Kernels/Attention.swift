@@ -70,17 +70,27 @@ extension Kernels {
     public static func attentionForward(_ s: AttentionShape, q: MatrixBatch, k: MatrixBatch, v: MatrixBatch,
                                         out: MatrixBatch, probs: UnsafeMutablePointer<Float>?) {
         let lq = s.lq, lk = s.lk
-        forEachMatrix(s.count, scratch: probs == nil ? lq * lk : 0) { i, scratch, par in
+        // Without stored probabilities (inference), rows keep their unnormalised exponentials and the
+        // output rows are divided by the softmax denominators instead: `dv` values per row, not `lk`.
+        let inference = probs == nil
+        forEachMatrix(s.count, scratch: inference ? lq * lk + lq : 0) { i, scratch, par in
             let p = probs.map { $0 + i * lq * lk } ?? scratch
+            let sums = scratch + lq * lk
             gemm(par, transA: false, transB: true, m: lq, n: lk, k: s.d, alpha: s.scale, a: q[i], lda: q.ld,
                  b: k[i], ldb: k.ld, c: p, ldc: lk)
             for r in 0..<lq {
                 let row = p + r * lk, n = s.visible(r)
-                softmaxRow(row, row, n: n, log: false)
+                if inference { sums[r] = expShiftedRow(row, n: n) } else { softmaxRow(row, row, n: n, log: false) }
                 if n < lk { (row + n).update(repeating: 0, count: lk - n) }
             }
             gemm(par, transA: false, transB: false, m: lq, n: s.dv, k: lk, a: p, lda: lk, b: v[i], ldb: v.ld,
                  c: out[i], ldc: out.ld)
+            if inference {
+                for r in 0..<lq {
+                    let o = out[i] + r * out.ld, inv = Float8(repeating: 1 / sums[r])
+                    vmap(o, o, s.dv) { $0 * inv }
+                }
+            }
         }
     }
 
