@@ -11,11 +11,16 @@ extension Tensor {
         check(k == k2, "matmul: \(a.shape) x \(b.shape): inner dimensions \(k) and \(k2) differ")
         let out: Tensor
         if b.rank == 2 {
-            // Collapse the batch of `a` into rows: one GEMM.
-            let ac = a.contiguousView()
-            let rows = ac.count / Swift.max(k, 1)
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n])
-            Kernels.gemm(ac.pointer, rows: rows, k: k, layoutA: (false, k), b, n: n, into: out.pointer)
+            if a.rank == 2, let la = Kernels.layout(a) {
+                // A row- or column-major matrix view (e.g. a transposed weight or activation): no copy.
+                Kernels.gemm(a.pointer, rows: m, k: k, layoutA: la, b, n: n, into: out.pointer)
+            } else {
+                // Collapse the batch of `a` into rows: one GEMM.
+                let ac = a.contiguousView()
+                let rows = ac.count / Swift.max(k, 1)
+                Kernels.gemm(ac.pointer, rows: rows, k: k, layoutA: (false, k), b, n: n, into: out.pointer)
+            }
         } else {
             let batch = ShapeUtil.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
             let ea = a.expandedView(to: batch + [m, k]), eb = b.expandedView(to: batch + [k, n])

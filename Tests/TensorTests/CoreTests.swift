@@ -63,6 +63,12 @@ final class CoreTests: XCTestCase {
         // transposed views go to BLAS without copies and still agree
         let a = randomTensor([5, 4], seed: 3), b = randomTensor([3, 5], seed: 4)
         assertClose(a.transposed().matmul(b.transposed()), a.transposed().contiguousCopy().matmul(b.transposed().contiguousCopy()))
+        // A column slice (row stride > columns) and a transposed slice as the left operand.
+        let wide = randomTensor([5, 9], seed: 5), r = randomTensor([4, 3], seed: 6)
+        let slice = wide.sliced(axis: 1, start: 2, end: 6)
+        assertClose(slice.matmul(r), slice.contiguousCopy().matmul(r))
+        let tslice = randomTensor([9, 5], seed: 7).sliced(axis: 0, start: 1, end: 5).transposed()
+        assertClose(tslice.matmul(r), tslice.contiguousCopy().matmul(r))
     }
 
     func testGradients() {
