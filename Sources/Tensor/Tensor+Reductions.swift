@@ -177,6 +177,40 @@ extension Kernels {
             return
         }
         for i in 0..<n { order[i] = Int32(i) }
-        order.withUnsafeMutableBufferPointer { b in b.sort(by: better) }
+        order.withUnsafeMutableBufferPointer { all in
+            var b = UnsafeMutableBufferPointer(rebasing: all[0..<n])
+            if k < n / 2 && selectBest(b, k, better) {
+                var head = UnsafeMutableBufferPointer(rebasing: b[0..<k])
+                head.sort(by: better)
+            } else {
+                b.sort(by: better)
+            }
+        }
+    }
+
+    /// Quickselect: reorders `b` so that its first `k` entries are the `k` best under `better` (a strict
+    /// total order), in no particular order. Returns false (leaving a permutation of `b`) if the
+    /// partitioning degenerates, so that the caller sorts everything instead.
+    static func selectBest(_ b: UnsafeMutableBufferPointer<Int32>, _ k: Int, _ better: (Int32, Int32) -> Bool) -> Bool {
+        var lo = 0, hi = b.count - 1, budget = 4 * (Int.bitWidth - b.count.leadingZeroBitCount) + 8
+        while lo < hi {
+            budget -= 1
+            if budget < 0 { return false }
+            // Median of three as the pivot.
+            let mid = lo + (hi - lo) / 2
+            if better(b[mid], b[lo]) { b.swapAt(mid, lo) }
+            if better(b[hi], b[lo]) { b.swapAt(hi, lo) }
+            if better(b[hi], b[mid]) { b.swapAt(hi, mid) }
+            let pivot = b[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while better(b[i], pivot) { i += 1 }
+                while better(pivot, b[j]) { j -= 1 }
+                if i <= j { b.swapAt(i, j); i += 1; j -= 1 }
+            }
+            // Now b[lo...j] are no worse than the pivot's rank and b[i...hi] no better.
+            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return true }
+        }
+        return true
     }
 }

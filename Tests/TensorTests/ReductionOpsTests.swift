@@ -103,6 +103,31 @@ final class ReductionOpsTests: XCTestCase {
         XCTAssertEqual(long.topK(3).indices, Array(long.topK(200).indices.prefix(3)) + Array(long.topK(200).indices[200..<203]))
     }
 
+    /// The selection path (quickselect, then a sort of the k best) on long rows with many ties and NaNs
+    /// gives exactly the first k of a stable full sort (ties by lower index; NaN above every number when
+    /// `largest`, below when not).
+    func testTopKSelectionMatchesStableSort() {
+        var rng = SeededRandom(seed: 31)
+        for (n, k) in [(1000, 10), (1000, 300), (4097, 41), (600, 299), (50, 24), (3, 1)] {
+            let values = (0..<n).map { _ -> Float in
+                let u = rng.nextFloat()
+                return u < 0.05 ? .nan : Float(Int(u * 40)) // 40 distinct values: heavy ties
+            }
+            let x = Tensor(shape: [1, n], data: values)
+            for largest in [true, false] {
+                func better(_ i: Int, _ j: Int) -> Bool {
+                    let a = values[i], b = values[j]
+                    if a == b || (a.isNaN && b.isNaN) { return i < j }
+                    if a.isNaN { return largest }
+                    if b.isNaN { return !largest }
+                    return largest ? a > b : a < b
+                }
+                let expected = Array((0..<n).sorted(by: better).prefix(k))
+                XCTAssertEqual(x.topK(k, largest: largest).indices, expected, "n \(n) k \(k) largest \(largest)")
+            }
+        }
+    }
+
     func testTopKGradient() {
         gradCheck([distinct([3, 6], seed: 9)]) { $0[0].topK(3).values }
         gradCheck([distinct([4, 3, 2], seed: 10)]) { $0[0].topK(2, axis: 0, largest: false).values }
