@@ -28,16 +28,24 @@ public final class CLIPModel {
     }
 
     /// Loads a safetensors checkpoint (a file, a sharded checkpoint's `model.safetensors.index.json`, or a
-    /// directory holding either); the config is `config`, else `config.json` next to the checkpoint, else
-    /// inferred from the tensor shapes.
+    /// directory holding either or an OpenCLIP `open_clip_model.safetensors`); the config is `config`, else
+    /// `config.json` next to the checkpoint, else inferred from the tensor shapes (with the activation and
+    /// head counts from an `open_clip_config.json` next to it, see ``CLIPConfig/applyingOpenCLIPConfig(_:contentsOf:)``).
     public static func load(safetensors url: URL, config: CLIPConfig? = nil, strict: Bool = true) throws -> CLIPModel {
         let sd = try Safetensors.readCheckpoint(url)
         if let config { return try CLIPModel(config: config, stateDict: sd, strict: strict) }
-        let json = Safetensors.modelDirectory(of: url).appendingPathComponent("config.json")
+        let dir = Safetensors.modelDirectory(of: url)
+        let json = dir.appendingPathComponent("config.json")
         if FileManager.default.fileExists(atPath: json.path) {
             return try CLIPModel(config: CLIPConfig.load(contentsOf: json), stateDict: sd, strict: strict)
         }
-        return try CLIPModel(stateDict: sd, strict: strict)
+        var config = try CLIPConfig.inferred(from: sd)
+        let openCLIP = dir.appendingPathComponent("open_clip_config.json")
+        if FileManager.default.fileExists(atPath: openCLIP.path) {
+            // The shapes fix the widths and depths; OpenCLIP's config gives the activation and head counts.
+            config = try CLIPConfig.applyingOpenCLIPConfig(config, contentsOf: openCLIP)
+        }
+        return try CLIPModel(config: config, stateDict: sd, strict: strict)
     }
 
     /// `exp(logit_scale)` (100 for released CLIP weights).

@@ -167,6 +167,47 @@ extension CLIPConfig {
         "ViT-B-16-plus-240": make(vision: (896, 12, 14, 16, 240), text: (640, 10), projection: 640, act: .gelu),
     ]
 
+    /// What an OpenCLIP `open_clip_config.json` adds to the shapes of a checkpoint: the activation
+    /// (`model_cfg.quick_gelu`, default false: OpenAI-trained models set it, LAION-trained ones do not) and the
+    /// head counts (`vision_cfg.head_width`, default 64; `text_cfg.heads`, default 8), applied to `config`.
+    public static func applyingOpenCLIPConfig(_ config: CLIPConfig, contentsOf url: URL) throws -> CLIPConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw BackboneError.unreadableFile(url.path, reason: error.localizedDescription)
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw BackboneError.invalidConfig(url.path, reason: "not a JSON object")
+        }
+        guard let model = json["model_cfg"] as? [String: Any] else {
+            throw BackboneError.invalidConfig(url.path, reason: "no 'model_cfg' object (expected OpenCLIP's open_clip_config.json)")
+        }
+        func int(_ object: [String: Any]?, _ key: String, _ field: String) throws -> Int? {
+            guard let v = object?[key] else { return nil }
+            guard let n = v as? Int, n > 0 else {
+                throw BackboneError.invalidConfig(url.path, reason: "\(field) is not a positive integer")
+            }
+            return n
+        }
+        var c = config
+        if let q = model["quick_gelu"], !(q is Bool) {
+            throw BackboneError.invalidConfig(url.path, reason: "model_cfg.quick_gelu is not true or false")
+        }
+        let act: Activation = (model["quick_gelu"] as? Bool ?? false) ? .quickGELU : .gelu
+        c.visionConfig.hiddenAct = act
+        c.textConfig.hiddenAct = act
+        let headWidth = try int(model["vision_cfg"] as? [String: Any], "head_width", "model_cfg.vision_cfg.head_width") ?? 64
+        guard c.visionConfig.hiddenSize % headWidth == 0 else {
+            throw BackboneError.invalidConfig(url.path, reason: "vision width \(c.visionConfig.hiddenSize) is not a multiple of head_width \(headWidth)")
+        }
+        c.visionConfig.numAttentionHeads = c.visionConfig.hiddenSize / headWidth
+        let heads = try int(model["text_cfg"] as? [String: Any], "heads", "model_cfg.text_cfg.heads") ?? 8
+        guard c.textConfig.hiddenSize % heads == 0 else {
+            throw BackboneError.invalidConfig(url.path, reason: "text width \(c.textConfig.hiddenSize) is not a multiple of heads \(heads)")
+        }
+        c.textConfig.numAttentionHeads = heads
+        return c
+    }
+
     /// A registry configuration by name; names are matched ignoring case and `/` vs `-`
     /// (`"ViT-L/14@336"` and `"vit-l-14-336"` both work).
     public static func named(_ name: String) throws -> CLIPConfig {

@@ -21,7 +21,8 @@ public enum LoadedModel {
             let u = directory.appendingPathComponent(n)
             return FileManager.default.fileExists(atPath: u.path) ? u : nil
         }
-        var type = file("config.json").flatMap { ModelStore.modelType(configAt: $0) } ?? "unknown"
+        var type = file("config.json").flatMap { ModelStore.modelType(configAt: $0) }
+            ?? (file(ModelStore.openCLIPConfigFile) != nil ? "clip" : "unknown")
         if type == "unknown" {
             let h = hint.lowercased()
             type = h.contains("dinov2") ? "dinov2" : h.contains("clip") || h.contains("vit-") ? "clip"

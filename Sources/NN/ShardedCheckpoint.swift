@@ -13,7 +13,7 @@ public enum ShardedCheckpointError: Error, LocalizedError, CustomStringConvertib
     case tensorNotInShard(index: String, tensor: String, shard: String)
     /// A shard holds a tensor the index assigns to another shard (or does not list).
     case unlistedTensor(index: String, tensor: String, shard: String)
-    /// A directory holds neither `model.safetensors` nor `model.safetensors.index.json`.
+    /// A directory holds no `model.safetensors`, `model.safetensors.index.json` or `open_clip_model.safetensors`.
     case noCheckpoint(directory: String)
 
     public var description: String {
@@ -22,7 +22,7 @@ public enum ShardedCheckpointError: Error, LocalizedError, CustomStringConvertib
         case let .missingShard(i, s): return "\(i): shard '\(s)' named in the weight_map is missing next to the index"
         case let .tensorNotInShard(i, t, s): return "\(i): tensor '\(t)' is mapped to shard '\(s)', which does not hold it"
         case let .unlistedTensor(i, t, s): return "\(i): shard '\(s)' holds tensor '\(t)', which the weight_map does not assign to it"
-        case let .noCheckpoint(d): return "\(d): no model.safetensors or model.safetensors.index.json"
+        case let .noCheckpoint(d): return "\(d): no model.safetensors, model.safetensors.index.json or open_clip_model.safetensors"
         }
     }
     public var errorDescription: String? { description }
@@ -34,10 +34,13 @@ extension Safetensors {
     /// File name of a sharded checkpoint's index in a model directory.
     public static let indexFileName = "model.safetensors.index.json"
 
+    /// File name of an OpenCLIP checkpoint in a Hugging Face repository (`open_clip_model.safetensors`).
+    public static let openCLIPFileName = "open_clip_model.safetensors"
+
     /// The checkpoint file of a model directory: `model.safetensors`, else `model.safetensors.index.json`,
-    /// else nil.
+    /// else `open_clip_model.safetensors`, else nil.
     public static func checkpointFile(in directory: URL) -> URL? {
-        for name in [singleFileName, indexFileName] {
+        for name in [singleFileName, indexFileName, openCLIPFileName] {
             let url = directory.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }

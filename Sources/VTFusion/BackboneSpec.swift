@@ -11,8 +11,9 @@ public enum BackboneFamily: String, Codable, Sendable {
 /// A named frozen vision backbone: how to load it and how to feed it.
 ///
 /// Known names: `dinov2-s-imgfocus` (DINOv2 ViT-S/14, ImageNet normalisation, 224 px -> 16x16 grid, taps
-/// 3/6/9/12), `clip-b16` (ViT-B/16, CLIP normalisation, 224 px, taps 3/6/9/12) and `clip-l14-336`
-/// (ViT-L/14@336, CLIP normalisation, 336 px, taps 6/12/18/24).
+/// 3/6/9/12), `clip-b16` (ViT-B/16, CLIP normalisation, 224 px, taps 3/6/9/12), `clip-l14-336`
+/// (ViT-L/14@336, CLIP normalisation, 336 px, taps 6/12/18/24) and `clip-b16-plus-240` (OpenCLIP
+/// ViT-B-16-plus-240, WinCLIP's backbone, LAION-400M weights, 240 px, taps 3/6/9/12).
 ///
 /// DINOv2's default of 224 px (not the papers' 448) is a CPU choice: the benchmark's images are 128 px and
 /// a 16x16 grid keeps feature extraction near 0.1-0.2 s per image on 2 cores; pass `imageSize: 448` for
@@ -46,6 +47,9 @@ public struct BackboneSpec: Codable, Equatable, Sendable {
         "clip-l14-336": BackboneSpec(name: "clip-l14-336", family: .clip, imageSize: 336, patchSize: 14,
                                      taps: [6, 12, 18, 24], depth: 24,
                                      mean: Normalization.clip.mean, std: Normalization.clip.std),
+        "clip-b16-plus-240": BackboneSpec(name: "clip-b16-plus-240", family: .clip, imageSize: 240, patchSize: 16,
+                                          taps: [3, 6, 9, 12], depth: 12,
+                                          mean: Normalization.clip.mean, std: Normalization.clip.std),
     ]
 
     /// The spec called `name`, optionally at another image size (rounded down to a multiple of the patch).

@@ -97,7 +97,7 @@ public struct LoadedBackbone {
 public enum ModelLoader {
     /// Text encoder names: `minilm-l6`, the CLIP names of ``BackboneSpec/known`` (their text tower) and
     /// `random-tiny` (a synthetic CLIP-style tower with a hashing tokenizer, no files).
-    public static let textEncoderNames = ["minilm-l6", "clip-b16", "clip-l14-336", "random-tiny"]
+    public static let textEncoderNames = ["minilm-l6", "clip-b16", "clip-l14-336", "clip-b16-plus-240", "random-tiny"]
 
     public static func backbone(_ spec: BackboneSpec, directory: URL) throws -> LoadedBackbone {
         let fm = FileManager.default
@@ -144,7 +144,7 @@ public enum ModelLoader {
             let model = try BERTModel.load(safetensors: try checkpoint())
             let tokenizer = try BertTokenizer(vocabFile: try need("vocab.txt"))
             return TextEncoderBundle(name: key, encoder: model, tokenizer: .bert(tokenizer))
-        case "clip-b16", "clip-l14-336":
+        case "clip-b16", "clip-l14-336", "clip-b16-plus-240":
             let model = try clip ?? CLIPModel.load(safetensors: try checkpoint())
             let tokenizer: CLIPTokenizer
             if let d = directory, FileManager.default.fileExists(atPath: d.appendingPathComponent("vocab.json").path) {

@@ -31,6 +31,7 @@ enum DefaultModels {
         case "minilm-l6": return "minilm-l6"
         case "clip-b16": return "openai/clip-vit-base-patch16"
         case "clip-l14-336": return "openai/clip-vit-large-patch14-336"
+        case "clip-b16-plus-240": return "timm/vit_base_patch16_plus_clip_240.laion400m_e31"
         default: return nil
         }
     }

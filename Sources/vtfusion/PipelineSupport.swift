@@ -6,7 +6,7 @@ import VTFusion
 
 /// Shared by `train` and `eval`: backbone / text encoder / dataset options and their loading.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Backbone name: dinov2-s-imgfocus, clip-b16, clip-l14-336 (or dinov2-tiny-random for smoke runs).")
+    @Option(help: "Backbone name: dinov2-s-imgfocus, clip-b16, clip-l14-336, clip-b16-plus-240 (or dinov2-tiny-random for smoke runs).")
     var backbone: String?
 
     @Option(help: "Directory of the backbone (model.safetensors or a sharded model.safetensors.index.json + config.json, or a DINOv2 .onnx export; default: the model store's copy).")
@@ -15,7 +15,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Crop side fed to the backbone (default: the backbone's, e.g. 224 for dinov2-s-imgfocus).")
     var imageSize: Int?
 
-    @Option(help: "Text encoder: minilm-l6, clip-b16, clip-l14-336 (the CLIP backbone's own tower), random-tiny.")
+    @Option(help: "Text encoder: minilm-l6, clip-b16, clip-l14-336, clip-b16-plus-240 (the CLIP backbone's own tower), random-tiny.")
     var textEncoder: String?
 
     @Option(help: "Directory of the text encoder (model.safetensors + config.json + vocab.txt for MiniLM; default: the model store's copy).")

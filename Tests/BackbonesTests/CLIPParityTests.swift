@@ -55,6 +55,39 @@ final class CLIPParityTests: XCTestCase {
         }
     }
 
+    /// An OpenCLIP directory (open_clip_model.safetensors in OpenAI naming + open_clip_config.json, no
+    /// config.json): the shapes give the architecture, `quick_gelu` the activation.
+    func testOpenCLIPDirectoryLoads() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-openclip-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Safetensors.write(try fixture("clip_tiny_openai"), to: dir.appendingPathComponent("open_clip_model.safetensors"))
+        let config = dir.appendingPathComponent("open_clip_config.json")
+        let towers = #""vision_cfg": {"width": 64, "head_width": 16}, "text_cfg": {"width": 48, "heads": 4}"#
+        try Data(#"{"model_cfg": {"embed_dim": 40, "quick_gelu": true, \#(towers)}}"#.utf8).write(to: config)
+        guard case let .clip(model, tokenizer) = try LoadedModel.load(directory: dir) else { return XCTFail("not CLIP") }
+        XCTAssertNil(tokenizer)
+        XCTAssertEqual(model.config.visionConfig.hiddenAct, .quickGELU)
+        XCTAssertEqual(model.config, tinyCLIPConfig, "shapes + open_clip_config.json give the whole architecture")
+        try checkCLIP(model, fixture("clip_tiny_outputs"), taps: [1, 2])
+
+        // LAION-trained OpenCLIP models use exact GELU: the same weights then give other outputs.
+        try Data(#"{"model_cfg": {"embed_dim": 40, \#(towers)}}"#.utf8).write(to: config)
+        let gelu = try CLIPModel.load(safetensors: dir)
+        XCTAssertEqual(gelu.config.visionConfig.hiddenAct, .gelu)
+        XCTAssertEqual(gelu.config.textConfig.hiddenAct, .gelu)
+        let ref = try fixture("clip_tiny_outputs")
+        let diff = (try gelu.vision.imageEmbeddings(ref["pixel_values"]!) - ref["image_embeds"]!).abs().max().item
+        XCTAssertGreaterThan(diff, 1e-3)
+
+        try Data(#"{"vision_cfg": {}}"#.utf8).write(to: config)
+        XCTAssertThrowsError(try CLIPModel.load(safetensors: dir)) { e in
+            guard case let BackboneError.invalidConfig(path, reason)? = e as? BackboneError else { return XCTFail("\(e)") }
+            XCTAssertEqual(path, config.path)
+            XCTAssertTrue(reason.contains("model_cfg"))
+        }
+    }
+
     func testNativeSizeSkipsInterpolation() throws {
         let model = try CLIPModel(config: tinyCLIPConfig, stateDict: fixture("clip_tiny_hf"))
         let ref = try fixture("clip_tiny_native_outputs")

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import XCTest
 @testable import Backbones
 
@@ -210,6 +211,39 @@ final class ModelStoreTests: XCTestCase {
         // Verification covers the shards.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("model-00002-of-00002.safetensors"))
         XCTAssertThrowsError(try store().verify(name))
+    }
+
+    /// An OpenCLIP repository (timm's dual-use layout): open_clip_config.json + open_clip_model.safetensors, no
+    /// config.json and no tokenizer files, which come from OpenAI's CLIP repository instead.
+    func testOpenCLIPRepositoryIsFetchedWithTheCLIPTokenizer() throws {
+        let name = "timm/tiny_openclip"
+        let base = "/\(name)/resolve/main/"
+        let openConfig = Data(#"{"model_cfg": {"embed_dim": 8, "quick_gelu": false}}"#.utf8)
+        server.serve(base + "open_clip_config.json", openConfig)
+        server.serve(base + "open_clip_model.safetensors", weights, redirectTo: "/cdn/openclip")
+        server.serve("/cdn/openclip", weights, etag: "\"\(SHA256.hex(of: weights))\"")
+        let merges = Data("#version: 0.2\na b\n".utf8)
+        server.serve("/openai/clip-vit-base-patch16/resolve/main/vocab.json", vocab)
+        server.serve("/openai/clip-vit-base-patch16/resolve/main/merges.txt", merges)
+        let dir = try store().fetch(name)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("open_clip_model.safetensors")), weights)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("open_clip_config.json")), openConfig)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("merges.txt")), merges)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.json").path))
+        let m = try XCTUnwrap(try store().manifest(name))
+        XCTAssertEqual(m.architecture, "clip")
+        XCTAssertEqual(m.files.map(\.name), ["merges.txt", "open_clip_config.json", "open_clip_model.safetensors", "vocab.json"])
+        XCTAssertTrue(m.source.contains("tokenizer: openai/clip-vit-base-patch16"), m.source)
+        XCTAssertEqual(try store().verify(name), m)
+        XCTAssertEqual(Safetensors.checkpointFile(in: dir)?.lastPathComponent, "open_clip_model.safetensors")
+    }
+
+    func testRepositoryWithoutAnyConfigIsAnError() throws {
+        server.serve("/acme/bare/resolve/main/model.safetensors", weights)
+        XCTAssertThrowsError(try store().fetch("acme/bare")) { error in
+            guard case let ModelStoreError.fileNotFound(url) = error else { return XCTFail("got \(error)") }
+            XCTAssertTrue(url.contains("config.json") && url.contains("open_clip_config.json"), url)
+        }
     }
 
     func testMissingShardFailsTheFetch() throws {

@@ -58,21 +58,71 @@ extension ModelStore {
             return true
         }
 
-        _ = try fetchFile("config.json", required: true)
-        // Weights: one `model.safetensors`, or a sharded checkpoint (its index, then every shard it lists).
-        if try !fetchFile(Safetensors.singleFileName, required: false) {
-            guard try fetchFile(Safetensors.indexFileName, required: false) else {
-                throw ModelStoreError.fileNotFound(url: hubURL(repo: repo, file: Safetensors.singleFileName).absoluteString
-                                                   + " (nor \(Safetensors.indexFileName))")
+        // A transformers repository has config.json; an OpenCLIP one (e.g. timm/vit_base_patch16_plus_clip_240.*)
+        // has open_clip_config.json and open_clip_model.safetensors instead.
+        let openCLIP = try !fetchFile("config.json", required: false)
+        if openCLIP {
+            guard try fetchFile(Self.openCLIPConfigFile, required: false) else {
+                throw ModelStoreError.fileNotFound(url: hubURL(repo: repo, file: "config.json").absoluteString
+                                                   + " (nor \(Self.openCLIPConfigFile))")
             }
-            for shard in try Safetensors.shardNames(index: dir.appendingPathComponent(Safetensors.indexFileName)) {
-                _ = try fetchFile(shard, required: true)
+        }
+        // Weights: one `model.safetensors`, a sharded checkpoint (its index, then every shard it lists), or
+        // OpenCLIP's `open_clip_model.safetensors`.
+        if try !fetchFile(Safetensors.singleFileName, required: false) {
+            if try fetchFile(Safetensors.indexFileName, required: false) {
+                for shard in try Safetensors.shardNames(index: dir.appendingPathComponent(Safetensors.indexFileName)) {
+                    _ = try fetchFile(shard, required: true)
+                }
+            } else if try !(openCLIP && fetchFile(Safetensors.openCLIPFileName, required: false)) {
+                throw ModelStoreError.fileNotFound(url: hubURL(repo: repo, file: Safetensors.singleFileName).absoluteString
+                                                   + " (nor \(Safetensors.indexFileName)"
+                                                   + (openCLIP ? " nor \(Safetensors.openCLIPFileName))" : ")"))
             }
         }
         for file in Self.hubOptionalFiles { _ = try fetchFile(file, required: false) }
-        let architecture = Self.modelType(configAt: dir.appendingPathComponent("config.json"))
-        try writeManifest(name: repo, source: "hf:\(hubURL(repo: repo, file: "").deletingLastPathComponent().absoluteString)",
-                          architecture: architecture, files: fetched, in: dir)
+        let architecture = openCLIP ? "clip" : Self.modelType(configAt: dir.appendingPathComponent("config.json"))
+        var source = "hf:\(hubURL(repo: repo, file: "").deletingLastPathComponent().absoluteString)"
+        // OpenCLIP repositories carry no tokenizer files: all CLIP models share OpenAI's BPE vocabulary, so
+        // it comes from OpenAI's CLIP repository.
+        let hasTokenizer = fetched.contains("vocab.json") && fetched.contains("merges.txt")
+        if openCLIP && !hasTokenizer && repo != Self.clipTokenizerRepo {
+            let tokenizer = try fetchTokenizer(into: dir, client: client, progress: progress)
+            fetched += tokenizer
+            source += " (tokenizer: \(Self.clipTokenizerRepo))"
+        }
+        try writeManifest(name: repo, source: source, architecture: architecture, files: Array(Set(fetched)), in: dir)
+    }
+
+    /// OpenCLIP's model config in a hub repository (`model_cfg` with `quick_gelu`, `vision_cfg`, `text_cfg`).
+    public static let openCLIPConfigFile = "open_clip_config.json"
+    /// The repository whose `vocab.json` + `merges.txt` serve CLIP repositories that ship no tokenizer.
+    public static let clipTokenizerRepo = "openai/clip-vit-base-patch16"
+
+    /// Downloads `vocab.json` and `merges.txt` of ``clipTokenizerRepo`` into `dir`; returns their names.
+    private func fetchTokenizer(into dir: URL, client: HTTPDownloader, progress: ((ModelStoreEvent) -> Void)?) throws -> [String] {
+        var names: [String] = []
+        for file in ["vocab.json", "merges.txt"] {
+            let url = hubURL(repo: Self.clipTokenizerRepo, file: file)
+            let head = try client.head(url)
+            guard (200..<400).contains(head.status) else {
+                if head.status == 404 { throw ModelStoreError.fileNotFound(url: url.absoluteString) }
+                throw ModelStoreError.httpStatus(url: url.absoluteString, status: head.status)
+            }
+            let target = (300..<400).contains(head.status)
+                ? head.header("location").flatMap { URL(string: $0, relativeTo: url)?.absoluteURL } ?? url : url
+            let size = (head.header("x-linked-size") ?? (head.status < 300 ? head.header("content-length") : nil)).flatMap { Int64($0) }
+            let dest = dir.appendingPathComponent(file)
+            try? FileManager.default.removeItem(at: dest)
+            var getter = client
+            if target.host != url.host { getter.headers["Authorization"] = nil }
+            try getter.download(target, to: dest, expectedSize: size, expectedSHA256: nil) { received, total in
+                progress?(.transfer(file: file, received: received, total: total ?? size))
+            }
+            progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
+            names.append(file)
+        }
+        return names
     }
 
     /// The SHA-256 in an ETag (`"<64 hex>"`, optionally weak `W/`), or nil for other ETags.
