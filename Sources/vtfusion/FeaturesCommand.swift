@@ -24,7 +24,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "A store model name (see `vtfusion models list`) or a label for --checkpoint-dir.")
     var backbone: String
 
-    @Option(help: "Directory with model.safetensors (or a sharded index) + config.json (default: the store's copy of --backbone).")
+    @Option(help: "Model directory: config.json + model.safetensors or a sharded index, or an OpenCLIP open_clip_config.json + open_clip_model.safetensors (default: the store's copy of --backbone).")
     var checkpointDir: String?
 
     @Option(parsing: .upToNextOption, help: "Input images (PNG, JPEG or .safetensors tensors, see below).")
