@@ -28,7 +28,8 @@ public enum CLIPTextCleaner {
     /// `ftfy.fix_text`: line-by-line segments (cut every `maxSegmentLength` code points within longer lines),
     /// each fixed until it stops changing. HTML unescaping is switched off from the first segment that contains
     /// '<' onwards (as ftfy does).
-    static func fixText(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    /// `fixEncoding: false` is ftfy's `fix_text(text, fix_encoding=False)` (used by tests).
+    static func fixText(_ text: [Unicode.Scalar], fixEncoding: Bool = true) -> [Unicode.Scalar] {
         var out = [Unicode.Scalar]()
         out.reserveCapacity(text.count)
         var unescape = true
@@ -39,7 +40,7 @@ public enum CLIPTextCleaner {
             end = min(end + 1, text.count, pos + maxSegmentLength)
             let segment = Array(text[pos..<end])
             if unescape && segment.contains("<") { unescape = false }
-            out += fixSegment(segment, unescapeHTML: unescape)
+            out += fixSegment(segment, unescapeHTML: unescape, fixEncoding: fixEncoding)
             pos = end
         }
         return out
@@ -48,12 +49,12 @@ public enum CLIPTextCleaner {
     /// ftfy's `max_decode_length`.
     static let maxSegmentLength = 1_000_000
 
-    static func fixSegment(_ segment: [Unicode.Scalar], unescapeHTML: Bool) -> [Unicode.Scalar] {
+    static func fixSegment(_ segment: [Unicode.Scalar], unescapeHTML: Bool, fixEncoding: Bool = true) -> [Unicode.Scalar] {
         var s = segment
         while true {
             let original = s
             if unescapeHTML { s = HTMLUnescape.ftfyUnescape(s) }
-            s = MojibakeRepair.fixEncoding(s)
+            if fixEncoding { s = MojibakeRepair.fixEncoding(s) }
             s = s.map { c in  // fix_c1_controls
                 (0x80...0x9F).contains(c.value) ? Unicode.Scalar(HTMLUnescape.windows1252[c.value] ?? c.value)! : c
             }
