@@ -96,8 +96,8 @@ def main():
         assert high.encode(enc) == bytes(range(0x80, 0x100)), enc
         codes = ["0x%X" % ord(c) for c in high]
         print("        (\"%s\", %s, [" % (enc, "true" if enc.startswith("sloppy") else "false"))
-        for i in range(0, 128, 16):
-            print("            " + ", ".join(codes[i:i + 16]) + ",")
+        for i in range(0, 128, 12):
+            print("            " + ", ".join(codes[i:i + 12]) + ",")
         print("        ]),")
     print("    ]")
     print("}")

@@ -193,7 +193,8 @@ enum MojibakeBytes {
             } else if x == 0xED && isIn(p + 1, 0xA0, 0xAF) && at(p + 3) == 0xED && isIn(p + 4, 0xB0, 0xBF)
                         && ((lost(p + 2) && anyTail(p + 5)) || (anyTail(p + 2) && lost(p + 5))) {
                 len = 6
-            } else if (0xE0...0xEF).contains(x) && ((lost(p + 1) && lostOrCont(p + 2)) || (lostOrCont(p + 1) && lost(p + 2))) {
+            } else if (0xE0...0xEF).contains(x)
+                        && ((lost(p + 1) && lostOrCont(p + 2)) || (lostOrCont(p + 1) && lost(p + 2))) {
                 len = 3
             } else if (0xF0...0xF4).contains(x) {
                 // one of the three tail bytes is [\x1a?], the other two are [\x1a\x80-\xbf]
