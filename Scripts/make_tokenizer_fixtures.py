@@ -1,13 +1,15 @@
 """Generates the tokenizer parity fixtures (strings and reference ids only).
 
 usage: python3 Scripts/make_tokenizer_fixtures.py   (after Scripts/setup-test-data.sh)
-needs: pip install ftfy regex   (open_clip's tokenizer module is loaded from the cached wheel; torch and
+needs: pip install ftfy==6.3.1 regex   (open_clip's tokenizer module is loaded from the cached wheel; torch and
        transformers must be importable)
-writes Tests/TokenizersTests/Fixtures/clip_tokens.json and bert_tokens.json
+writes Tests/TokenizersTests/Fixtures/clip_tokens.json, ftfy_cases.json and bert_tokens.json
 
 CLIP reference: open_clip's SimpleTokenizer (the OpenAI tokenizer) with OpenAI's special-token spellings
-<|startoftext|> / <|endoftext|>. Strings that ftfy's heuristic mojibake repair (fix_encoding) would change
-are left out: that step is not reproduced in Swift.
+<|startoftext|> / <|endoftext|>. The strings include generated mojibake (UTF-8 read in various code pages,
+double-encoded, cut, mixed with clean text) so that ftfy's heuristic repair (fix_encoding) is covered.
+ftfy reference: ftfy_cases.json holds ftfy.fix_text of every CLIP string plus extra random strings of the
+characters ftfy's badness heuristic looks at, and is_bad of short random probes.
 BERT reference: transformers' Python BertTokenizer (BertTokenizerLegacy) built from all-MiniLM-L6-v2's vocab.txt.
 """
 import glob, json, os, random, sys, types, zipfile
@@ -93,6 +95,117 @@ def all_strings():
     return HANDWRITTEN + long_strings() + prompts + word_salad(rng, 300) + random_strings(rng, 500)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Mojibake cases for ftfy's fix_encoding (Tests/TokenizersTests/Fixtures/ftfy_cases.json and clip_tokens.json).
+
+MOJIBAKE_SOURCES = [
+    "café", "naïve", "résumé", "façade", "jalapeño", "smørrebrød", "Ångström", "straße", "Ünïcödé", "voilà",
+    "à la carte", "déjà vu", "São Paulo", "Zürich", "Kraków", "Łódź", "İstanbul", "crème brûlée", "Åland", "piñata",
+    "“quoted”", "‘single’", "it’s", "en – dash", "em — dash", "ellipsis…", "€100", "™ mark", "• bullet", "½ cup",
+    "±5%", "10°C", "µm", "×2", "§3", "©2024", "¿qué?", "¡olé!", "«guillemets»", "nbsp\u00a0here",
+    "привет мир", "Ελληνικά", "日本語の文章です", "中文字符", "한국어 텍스트", "ไทย", "हिन्दी", "العربية", "עברית",
+    "👍", "🐱‍👤", "😀 smile", "❤️ heart", "✓ done", "★☆", "∑∫√∞", "→ arrow", "⚠ warning", "🇩🇪",
+    "a scratch on the métal nut", "Défaut de surface", "Oberflächenfehler", "поверхностный дефект", "表面缺陷",
+    "broken bottle — cracked", "the “pill” is dented", "Ð¾Ð±", "Ã©", "\u00c3 la", "\u00a0",
+]
+CODE_PAGES = ["sloppy-windows-1252", "latin-1", "sloppy-windows-1251", "sloppy-windows-1250", "sloppy-windows-1253",
+              "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2", "macroman", "cp437", "sloppy-windows-1255"]
+# Text that looks odd but is plausibly intended; whatever ftfy decides is recorded.
+LEGIT_ODD = [
+    "Ã la carte", "Â", "Â ", "a Â b", "ÃÂ", "£5 and €6", "1°C ±2°", "×² ×³", "Ð¾", "ÂÃ", "œuvre", "Œ!", "cœur",
+    "Ø§Ù", "à²", "√±", "≈°", "вЂ", "β€™", "ā€", "ВЃВ", "ΒΓΒ", "ГўВЂВ™s", "x Ã ", "l'Ã ", "Ã quele", "Ã s ",
+    "È¦", "Ú£", "╔═╗", "│ ö", "«»", "¢¿", "®©", "¤¦", "¬¯", "°±²³´µ¶·¸¹º»¼½¾¿", "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ",
+    "\x80", "\x81", "\x9d", "\x80\x81", "a\x85b", "\u0192", "ˆ˜", "‰‹›", "ﬁ€", "Ґ€", "\ufffd", "a\ufffdb",
+    "Ã\ufffd", "â\ufffd\ufffd", "Ã?", "â€?", "ðŸ‘?", "ÃƒÂ©", "\ufeffÃ©", "Ã©\r\n", "Ã©\u2028x",
+    # utf-8-variants finds CESU-8 / Java NUL sequences with a regex whose `$` also matches before a final "\n",
+    # which then gets decoded as part of the sequence
+    "í\xa0\x80í°\n", "x\x80 í\xa0\x80í°\n", "À\x80\n", "À\n\x80", "í\xa0½í¸\x80\n", "Ã©í\xa0\x80í°\n",
+    "â€œí\xa0½í¸\x80â€\x9d", "Ã\xa0 Ã", "Ã  ", "ÃƒÂ©s\n",
+]
+
+
+def sloppy_decode(b, enc):
+    return b.decode(enc, errors="replace")
+
+
+def cesu8(s):
+    out = b""
+    for ch in s:
+        if ord(ch) >= 0x10000:
+            u = ch.encode("utf-16-be")
+            for k in (0, 2):
+                unit = int.from_bytes(u[k:k + 2], "big")
+                out += bytes([0xE0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3F), 0x80 | (unit & 0x3F)])
+        elif ch == "\0":
+            out += b"\xc0\x80"
+        else:
+            out += ch.encode("utf-8")
+    return out
+
+
+def mojibake_strings(rng):
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy-* codecs
+    out = list(LEGIT_ODD)
+    for src in MOJIBAKE_SOURCES:
+        for enc in CODE_PAGES:
+            out.append(sloppy_decode(src.encode("utf-8"), enc))
+    for _ in range(160):  # mixtures: double encodings, cuts, A0 -> space, lost bytes, surrounding clean text
+        src = rng.choice(MOJIBAKE_SOURCES)
+        enc = rng.choice(CODE_PAGES[:5] + ["macroman", "cp437"])
+        bad = sloppy_decode(src.encode("utf-8"), enc)
+        kind = rng.randrange(8)
+        if kind == 0:
+            bad = sloppy_decode(bad.encode("utf-8"), rng.choice(CODE_PAGES[:2]))
+        elif kind == 1 and len(bad) > 2:
+            cut = rng.randrange(1, len(bad))
+            bad = bad[:cut] if rng.random() < 0.5 else bad[cut:]
+        elif kind == 2:
+            bad = bad.replace("\u00a0", " ")
+        elif kind == 3 and len(bad) > 2:
+            i = rng.randrange(len(bad))
+            bad = bad[:i] + rng.choice(["\ufffd", "?"]) + bad[i + 1:]
+        elif kind == 4:
+            bad = rng.choice(["a photo of ", "Défaut: ", "日本 ", "ok “", "line one\n"]) + bad + rng.choice(
+                ["", " ok", "!", " naïve", "\n", " — fin"])
+        elif kind == 5:
+            bad = bad + " and " + sloppy_decode(rng.choice(MOJIBAKE_SOURCES).encode("utf-8"), "sloppy-windows-1252")
+        elif kind == 6:
+            bad = sloppy_decode(cesu8(src + "😀\0"), rng.choice(["latin-1", "sloppy-windows-1252"]))
+        else:
+            bad = "\n".join([bad, src, sloppy_decode(src.encode("utf-8"), "latin-1")])
+        out.append(bad)
+    return out
+
+
+def badness_pool():
+    from ftfy import badness
+    chars = {c for cat in badness.MOJIBAKE_CATEGORIES.values() for c in cat if c != "-"}
+    chars |= {c for c in badness.BADNESS_RE.pattern if ord(c) >= 0x80}
+    return sorted(chars) + list("aAzZ .,?!_1\n") + ["Ђ", "ў", "β", "ā", "中"]
+
+
+def random_mojibake(rng, pool, n, lo, hi):
+    return ["".join(rng.choice(pool) for _ in range(rng.randint(lo, hi))) for _ in range(n)]
+
+
+def ftfy_fixture(strings, rng):
+    """fix_text output of every string, whether fix_encoding changed it, and is_bad of short random strings."""
+    import ftfy
+    from ftfy.badness import is_bad
+    cases = []
+    for s in strings:
+        assert not any(0xD800 <= ord(c) < 0xE000 for c in s)
+        fixed = ftfy.fix_text(s)
+        cases.append({"text": s, "fixed": fixed, "repaired": fixed != ftfy.fix_text(s, fix_encoding=False)})
+    probes = random_mojibake(rng, badness_pool(), 3000, 1, 7)
+    bits = "".join("1" if is_bad(p) else "0" for p in probes)
+    repaired = sum(c["repaired"] for c in cases)
+    print(f"ftfy: {len(cases)} cases, {repaired} changed by fix_encoding; is_bad probes: {bits.count('1')} of "
+          f"{len(probes)} bad")
+    return {"reference": "ftfy " + ftfy.__version__ + " fix_text (default TextFixerConfig) and badness.is_bad",
+            "cases": cases, "badnessProbes": probes, "badnessBits": bits}
+
+
 def load_open_clip_tokenizer():
     wheel = glob.glob(os.path.join(DATA, "wheels", "open_clip_torch-*.whl"))[0]
     with zipfile.ZipFile(wheel) as z:
@@ -116,14 +229,9 @@ def load_open_clip_tokenizer():
 def clip_fixture(strings):
     import ftfy
     tok = load_open_clip_tokenizer()
-    kept, dropped = [], 0
-    for s in strings:
-        if ftfy.fix_text(s) != ftfy.fix_text(s, fix_encoding=False):
-            dropped += 1
-            continue
-        kept.append(s)
+    repaired = sum(1 for s in strings if ftfy.fix_text(s) != ftfy.fix_text(s, fix_encoding=False))
     cases = []
-    for s in kept:
+    for s in strings:
         ids = [tok.sot_token_id] + tok.encode(s) + [tok.eot_token_id]
         cases.append({"text": s, "ids": ids})
     short = [{"text": c["text"], "ids": tok([c["text"]], context_length=16)[0].tolist()} for c in cases[:200:5]]
@@ -142,7 +250,7 @@ def clip_fixture(strings):
         hf_agree = sum(1 for a, b in zip(hf_ids, full77) if a[:b.index(tok.eot_token_id) + 1] == b[:b.index(tok.eot_token_id) + 1])
     except Exception as e:  # noqa: BLE001 - informational only
         print("HF cross-check skipped:", e)
-    print(f"CLIP: {len(cases)} strings ({dropped} dropped for ftfy mojibake repair), {long_cases} over 77 tokens; "
+    print(f"CLIP: {len(cases)} strings ({repaired} repaired by ftfy's fix_encoding), {long_cases} over 77 tokens; "
           f"HF CLIPTokenizer agrees on {hf_agree}")
     return {"reference": "open_clip SimpleTokenizer (OpenAI CLIP), ftfy " + ftfy.__version__,
             "cases": cases, "contextLength16": short}
@@ -175,10 +283,16 @@ def bert_fixture(strings):
 
 def main():
     strings = all_strings()
+    rng = random.Random(4321)
+    mojibake = mojibake_strings(rng)
+    extra = random_mojibake(rng, badness_pool(), 300, 2, 12)  # ftfy-only: random runs of mojibake characters
     os.makedirs(OUT, exist_ok=True)
-    for name, fixture in (("clip_tokens.json", clip_fixture(strings)), ("bert_tokens.json", bert_fixture(strings))):
+    fixtures = (("clip_tokens.json", clip_fixture(strings + mojibake)),
+                ("ftfy_cases.json", ftfy_fixture(strings + mojibake + extra, rng)),
+                ("bert_tokens.json", bert_fixture(strings)))
+    for name, fixture in fixtures:
         with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
-            json.dump(fixture, f, ensure_ascii=True, separators=(",", ":"))
+            json.dump(fixture, f, ensure_ascii=name != "ftfy_cases.json", separators=(",", ":"))
         print(name, os.path.getsize(os.path.join(OUT, name)), "bytes")
 
 

@@ -2,10 +2,10 @@
 /// `whitespace_clean(basic_clean(text)).lower()` where `basic_clean` is `ftfy.fix_text` followed by
 /// `html.unescape` twice and `strip()`.
 ///
-/// ftfy's fixes are reproduced step by step (HTML entities, C1 controls as Windows-1252, Latin ligatures,
-/// full/half-width forms, curly quotes, line breaks, terminal escapes, control characters, NFC) except its
-/// heuristic mojibake repair (`fix_encoding`), which is left out: text that ftfy would re-decode (e.g.
-/// "Ã©" for "é") is tokenized as written.
+/// ftfy 6.3.1's fixes are reproduced step by step with its default configuration: HTML entities, heuristic
+/// mojibake repair (`fix_encoding`, see `MojibakeRepair`: "cafÃ©" becomes "café"), C1 controls as
+/// Windows-1252, Latin ligatures, full/half-width forms, curly quotes, line breaks, terminal escapes, control
+/// characters and NFC.
 public enum CLIPTextCleaner {
     /// Cleans and lowercases `text` exactly like open_clip's default `clean='lower'`.
     public static func clean(_ text: String) -> String {
@@ -25,9 +25,11 @@ public enum CLIPTextCleaner {
         return PythonText.lower(joined)
     }
 
-    /// `ftfy.fix_text` without mojibake repair: line-by-line segments, each fixed until it stops changing.
-    /// HTML unescaping is switched off from the first line that contains '<' onwards (as ftfy does).
-    static func fixText(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    /// `ftfy.fix_text`: line-by-line segments (cut every `maxSegmentLength` code points within longer lines),
+    /// each fixed until it stops changing. HTML unescaping is switched off from the first segment that contains
+    /// '<' onwards (as ftfy does).
+    /// `fixEncoding: false` is ftfy's `fix_text(text, fix_encoding=False)` (used by tests).
+    static func fixText(_ text: [Unicode.Scalar], fixEncoding: Bool = true) -> [Unicode.Scalar] {
         var out = [Unicode.Scalar]()
         out.reserveCapacity(text.count)
         var unescape = true
@@ -35,20 +37,24 @@ public enum CLIPTextCleaner {
         while pos < text.count {
             var end = pos
             while end < text.count && text[end] != "\n" { end += 1 }
-            end = min(end + 1, text.count)
+            end = min(end + 1, text.count, pos + maxSegmentLength)
             let segment = Array(text[pos..<end])
             if unescape && segment.contains("<") { unescape = false }
-            out += fixSegment(segment, unescapeHTML: unescape)
+            out += fixSegment(segment, unescapeHTML: unescape, fixEncoding: fixEncoding)
             pos = end
         }
         return out
     }
 
-    static func fixSegment(_ segment: [Unicode.Scalar], unescapeHTML: Bool) -> [Unicode.Scalar] {
+    /// ftfy's `max_decode_length`.
+    static let maxSegmentLength = 1_000_000
+
+    static func fixSegment(_ segment: [Unicode.Scalar], unescapeHTML: Bool, fixEncoding: Bool = true) -> [Unicode.Scalar] {
         var s = segment
         while true {
             let original = s
             if unescapeHTML { s = HTMLUnescape.ftfyUnescape(s) }
+            if fixEncoding { s = MojibakeRepair.fixEncoding(s) }
             s = s.map { c in  // fix_c1_controls
                 (0x80...0x9F).contains(c.value) ? Unicode.Scalar(HTMLUnescape.windows1252[c.value] ?? c.value)! : c
             }

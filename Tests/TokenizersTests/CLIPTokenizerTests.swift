@@ -37,6 +37,11 @@ final class CLIPTokenizerTests: XCTestCase {
         let fixture = try TestData.fixture("clip_tokens", as: Fixture.self)
         XCTAssertGreaterThanOrEqual(fixture.cases.count, 1000)
         XCTAssertGreaterThan(fixture.cases.filter { $0.ids.count > 77 }.count, 3, "fixture must contain long inputs")
+        let mojibake = fixture.cases.filter {
+            let s = PythonText.scalars($0.text)
+            return CLIPTextCleaner.fixText(s) != CLIPTextCleaner.fixText(s, fixEncoding: false)
+        }
+        XCTAssertGreaterThan(mojibake.count, 600, "fixture must contain text that ftfy's mojibake repair changes")
         var mismatches = 0
         for c in fixture.cases {
             let expected = c.ids.map(Int32.init)
