@@ -24,9 +24,10 @@ extension ModelStore {
         if let hubToken { client.headers["Authorization"] = "Bearer \(hubToken)" }
         var fetched: [String] = []
 
-        /// Downloads `file` into `dir`; false when the hub answers 404 and the file is not `required`.
-        func fetchFile(_ file: String, required: Bool) throws -> Bool {
-            let url = hubURL(repo: repo, file: file)
+        /// Downloads `file` of `source` (default: `repo`) into `dir`; false when the hub answers 404 and the file
+        /// is not `required`.
+        func fetchFile(_ file: String, required: Bool, from source: String? = nil) throws -> Bool {
+            let url = hubURL(repo: source ?? repo, file: file)
             let head = try client.head(url)
             switch head.status {
             case 200..<400: break
@@ -87,8 +88,7 @@ extension ModelStore {
         // it comes from OpenAI's CLIP repository.
         let hasTokenizer = fetched.contains("vocab.json") && fetched.contains("merges.txt")
         if openCLIP && !hasTokenizer && repo != Self.clipTokenizerRepo {
-            let tokenizer = try fetchTokenizer(into: dir, client: client, progress: progress)
-            fetched += tokenizer
+            for file in ["vocab.json", "merges.txt"] { _ = try fetchFile(file, required: true, from: Self.clipTokenizerRepo) }
             source += " (tokenizer: \(Self.clipTokenizerRepo))"
         }
         try writeManifest(name: repo, source: source, architecture: architecture, files: Array(Set(fetched)), in: dir)
@@ -98,32 +98,6 @@ extension ModelStore {
     public static let openCLIPConfigFile = "open_clip_config.json"
     /// The repository whose `vocab.json` + `merges.txt` serve CLIP repositories that ship no tokenizer.
     public static let clipTokenizerRepo = "openai/clip-vit-base-patch16"
-
-    /// Downloads `vocab.json` and `merges.txt` of ``clipTokenizerRepo`` into `dir`; returns their names.
-    private func fetchTokenizer(into dir: URL, client: HTTPDownloader, progress: ((ModelStoreEvent) -> Void)?) throws -> [String] {
-        var names: [String] = []
-        for file in ["vocab.json", "merges.txt"] {
-            let url = hubURL(repo: Self.clipTokenizerRepo, file: file)
-            let head = try client.head(url)
-            guard (200..<400).contains(head.status) else {
-                if head.status == 404 { throw ModelStoreError.fileNotFound(url: url.absoluteString) }
-                throw ModelStoreError.httpStatus(url: url.absoluteString, status: head.status)
-            }
-            let target = (300..<400).contains(head.status)
-                ? head.header("location").flatMap { URL(string: $0, relativeTo: url)?.absoluteURL } ?? url : url
-            let size = (head.header("x-linked-size") ?? (head.status < 300 ? head.header("content-length") : nil)).flatMap { Int64($0) }
-            let dest = dir.appendingPathComponent(file)
-            try? FileManager.default.removeItem(at: dest)
-            var getter = client
-            if target.host != url.host { getter.headers["Authorization"] = nil }
-            try getter.download(target, to: dest, expectedSize: size, expectedSHA256: nil) { received, total in
-                progress?(.transfer(file: file, received: received, total: total ?? size))
-            }
-            progress?(.fileDone(file: file, size: HTTPDownloader.size(of: dest)))
-            names.append(file)
-        }
-        return names
-    }
 
     /// The SHA-256 in an ETag (`"<64 hex>"`, optionally weak `W/`), or nil for other ETags.
     static func sha256FromETag(_ etag: String) -> String? {

@@ -33,13 +33,11 @@ extension Kernels {
 
     // MARK: transcendental functions
 
-    /// Vectorised `exp`.
+    /// `exp(x) = p * 2^n` for `x` already clamped to the float range: `p` in `[1/sqrt 2, sqrt 2]` from a
+    /// degree-6 polynomial of the reduced argument `r = x - n ln 2`, and `n` as an integer (Cody-Waite
+    /// reduction with a two-part `ln 2`).
     @inlinable @inline(__always)
-    public static func exp8(_ x: Float8) -> Float8 {
-        let hi = Float8(repeating: 88.72283), lo = Float8(repeating: -87.33)
-        let over = x .> hi, under = x .< lo
-        var xc = x.replacing(with: hi, where: x .> hi)
-        xc = xc.replacing(with: 0, where: under)
+    static func expReduced8(_ xc: Float8) -> (p: Float8, n: SIMD8<Int32>) {
         let magic = Float8(repeating: 12_582_912) // 1.5 * 2^23: adding it rounds to an integer
         let t = magic.addingProduct(xc, Float8(repeating: 1.442_695_04))
         let n = t - magic
@@ -52,9 +50,20 @@ extension Kernels {
         p = Float8(repeating: 1.666_666_55e-1).addingProduct(p, r)
         p = Float8(repeating: 5.000_000_12e-1).addingProduct(p, r)
         p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
-        // 2^n from the integer sitting in the low mantissa bits of t, applied as 2^(n/2) * 2^(n - n/2) so
-        // n = 128 (x near the overflow threshold) and n = -126 both stay representable.
-        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        // The integer n sits in the low mantissa bits of t.
+        return (p, unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000)
+    }
+
+    /// Vectorised `exp`.
+    @inlinable @inline(__always)
+    public static func exp8(_ x: Float8) -> Float8 {
+        let hi = Float8(repeating: 88.72283), lo = Float8(repeating: -87.33)
+        let over = x .> hi, under = x .< lo
+        var xc = x.replacing(with: hi, where: x .> hi)
+        xc = xc.replacing(with: 0, where: under)
+        let (p, ni) = expReduced8(xc)
+        // 2^n applied as 2^(n/2) * 2^(n - n/2) so n = 128 (x near the overflow threshold) and n = -126 both
+        // stay representable.
         let na = ni &>> 1, nb = ni &- na
         let sa = unsafeBitCast((na &+ 127) &<< 23, to: Float8.self)
         let sb = unsafeBitCast((nb &+ 127) &<< 23, to: Float8.self)
@@ -68,21 +77,8 @@ extension Kernels {
     /// overflow handling, and inputs below -87 give `exp(-87)` (about 1.6e-38) rather than a smaller value.
     @inlinable @inline(__always)
     public static func expNonPositive8(_ x: Float8) -> Float8 {
-        let xc = x.replacing(with: -87, where: x .< -87)
-        let magic = Float8(repeating: 12_582_912)
-        let t = magic.addingProduct(xc, Float8(repeating: 1.442_695_04))
-        let n = t - magic
-        var r = xc.addingProduct(n, Float8(repeating: -0.693_359_375))
-        r = r.addingProduct(n, Float8(repeating: 2.121_944_4e-4))
-        var p = Float8(repeating: 1.987_569_15e-4)
-        p = Float8(repeating: 1.398_199_95e-3).addingProduct(p, r)
-        p = Float8(repeating: 8.333_451_9e-3).addingProduct(p, r)
-        p = Float8(repeating: 4.166_579_59e-2).addingProduct(p, r)
-        p = Float8(repeating: 1.666_666_55e-1).addingProduct(p, r)
-        p = Float8(repeating: 5.000_000_12e-1).addingProduct(p, r)
-        p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
+        let (p, ni) = expReduced8(x.replacing(with: -87, where: x .< -87))
         // n >= -126 here, so 2^n is one normal float.
-        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
         return p * unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
     }
 
