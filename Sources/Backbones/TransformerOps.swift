@@ -17,18 +17,16 @@ enum TransformerOps {
     }
 
     /// Multi-head self-attention through one fused q/k/v projection: the three `Linear` weights (and
-    /// biases, zeros where `bias` is false) are concatenated once into `[3C, C]`, projected in one GEMM and
+    /// biases, zeros where `bias` is false) are concatenated once into `[3C, C]` (the originals become views
+    /// of it, see ``Parameters/fused(_:)``), projected in one GEMM and
     /// attended by ``Tensor/packedSelfAttention(_:heads:causal:scale:)`` without splitting heads apart.
     ///
     /// - Returns: `[B, N, C]`, heads merged (ready for the output projection).
     static func selfAttention(_ x: Tensor, _ p: Parameters, q: String, k: String, v: String, bias: Bool = true,
                               heads: Int, causal: Bool = false) -> Tensor {
-        let w = p.derived(q + "|" + k + "|" + v + ".weight") {
-            Tensor.concat([p[q + ".weight"], p[k + ".weight"], p[v + ".weight"]], axis: 0)
-        }
-        let b = p.derived(q + "|" + k + "|" + v + ".bias") {
-            bias ? Tensor.concat([p[q + ".bias"], p[k + ".bias"], p[v + ".bias"]], axis: 0) : Tensor.zeros([w.shape[0]])
-        }
+        let w = p.fused([q + ".weight", k + ".weight", v + ".weight"])
+        let b = bias ? p.fused([q + ".bias", k + ".bias", v + ".bias"])
+            : p.derived(q + "|" + k + "|" + v + ".zeroBias") { Tensor.zeros([w.shape[0]]) }
         return Tensor.packedSelfAttention(x.linear(weight: w, bias: b), heads: heads, causal: causal)
     }
 

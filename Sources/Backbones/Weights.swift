@@ -69,6 +69,8 @@ public final class Parameters: @unchecked Sendable {
 
     /// The parameter `name` (a programmer error when the architecture did not declare it).
     public subscript(_ name: String) -> Tensor {
+        derivedLock.lock()
+        defer { derivedLock.unlock() }
         guard let t = tensors[name] else { fatalError("Parameters: '\(name)' was not declared") }
         return t
     }
@@ -76,8 +78,28 @@ public final class Parameters: @unchecked Sendable {
     /// Total number of scalars.
     public var scalarCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
 
+    /// The parameters `names` (same trailing shape) concatenated along their first axis, built once; each of
+    /// them is then replaced by a view into the concatenation, so the fused copy costs no extra memory and
+    /// every name still reads its own values (e.g. q/k/v projections fused into one `[3C, C]` weight).
+    func fused(_ names: [String]) -> Tensor {
+        let key = names.joined(separator: "|")
+        derivedLock.lock()
+        defer { derivedLock.unlock() }
+        if let t = derivedTensors[key] { return t }
+        let parts = names.map { tensors[$0]! }
+        let t = noGrad { Tensor.concat(parts, axis: 0).contiguous() }
+        var start = 0
+        for (name, part) in zip(names, parts) {
+            let n = part.shape[0]
+            tensors[name] = t.sliced(axis: 0, start: start, end: start + n)
+            start += n
+        }
+        derivedTensors[key] = t
+        return t
+    }
+
     private var derivedTensors: StateDict = [:]
-    private let derivedLock = NSLock()
+    private let derivedLock = NSRecursiveLock()
 
     /// A tensor computed once from the (frozen) parameters and kept, e.g. a fused q/k/v weight or a
     /// projection with its layer scale folded in. `make` runs without gradient recording.

@@ -24,6 +24,23 @@ final class DINOv2AndBERTTests: XCTestCase {
         assertMaxAbs(f.classToken, ref["pooler_output"], 1e-4, "pooled")
     }
 
+    /// The forward pass fuses q/k/v into one weight and makes the originals views of it: the values (and so
+    /// the weights fingerprint a trained head checks) stay the same, and no second copy is kept.
+    func testFusedProjectionsKeepWeightsAndFingerprint() throws {
+        let sd = try fixture("dinov2_tiny_hub")
+        let model = try DINOv2(config: tinyDINOv2Config, stateDict: sd)
+        let before = model.weightsFingerprint
+        _ = try model.forward(images: try fixture("dinov2_tiny_outputs")["pixel_values"]!, layers: [1])
+        XCTAssertEqual(model.weightsFingerprint, before)
+        let p = "encoder.layer.0.attention.attention."
+        for n in ["query", "key", "value"] {
+            XCTAssertEqual(model.params[p + n + ".weight"].scalars, sd[p + n + ".weight"]!.scalars, n)
+            XCTAssertEqual(model.params[p + n + ".bias"].scalars, sd[p + n + ".bias"]!.scalars, n)
+        }
+        XCTAssertTrue(model.params[p + "query.weight"].storage === model.params[p + "value.weight"].storage,
+                      "q, k and v are views of one fused tensor")
+    }
+
     /// A model directory holding a sharded checkpoint with a `config.json`, loaded as the store lays it out.
     func testDINOv2FromShardedDirectory() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-dino-shards-\(UUID().uuidString)")
