@@ -86,7 +86,7 @@ public final class Parameters: @unchecked Sendable {
         derivedLock.lock()
         defer { derivedLock.unlock() }
         if let t = derivedTensors[key] { return t }
-        let parts = names.map { tensors[$0]! }
+        let parts = names.map { self[$0] }
         let t = noGrad { Tensor.concat(parts, axis: 0).contiguous() }
         var start = 0
         for (name, part) in zip(names, parts) {
@@ -101,7 +101,7 @@ public final class Parameters: @unchecked Sendable {
     private var derivedTensors: StateDict = [:]
     private let derivedLock = NSRecursiveLock()
 
-    /// A tensor computed once from the (frozen) parameters and kept, e.g. a fused q/k/v weight or a
+    /// A tensor computed once from the (frozen) parameters and kept, e.g. a zero bias or a
     /// projection with its layer scale folded in. `make` runs without gradient recording.
     func derived(_ key: String, _ make: () -> Tensor) -> Tensor {
         derivedLock.lock()
