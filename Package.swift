@@ -18,7 +18,7 @@ let package = Package(
     name: "VTFusion",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "VTFusionKit", targets: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation"]),
+        .library(name: "VTFusionKit", targets: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation"]),
         .executable(name: "vtfusion", targets: ["vtfusion"]),
     ],
     dependencies: [
@@ -41,9 +41,10 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimisedSettings),
         .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers"], swiftSettings: optimisedSettings),
         .target(name: "VTFusion", dependencies: ["Backbones"], swiftSettings: optimisedSettings),
-        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion"], swiftSettings: kernelSettings),
+        .target(name: "Inspection", dependencies: ["Backbones"], swiftSettings: optimisedSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection"], swiftSettings: kernelSettings),
         .executableTarget(name: "vtfusion",
-                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Evaluation",
+                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTFusionTests", dependencies: ["VTFusion"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,4 @@
+import Inspection
 import XCTest
 @testable import Evaluation
 

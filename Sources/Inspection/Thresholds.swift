@@ -36,6 +36,12 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
     public var syntheticMedian: Double? = nil
     public var syntheticDetectionRate: Double? = nil
 
+    public init(threshold: Double, method: Method, sampleCount: Int, targetFalseAlarmRate: Double?,
+                achievedFalseAlarmRate: Double?, f1: Double?) {
+        self.threshold = threshold; self.method = method; self.sampleCount = sampleCount
+        self.targetFalseAlarmRate = targetFalseAlarmRate; self.achievedFalseAlarmRate = achievedFalseAlarmRate; self.f1 = f1
+    }
+
     /// One line saying the threshold, the rule that set it and what it achieved.
     public var description: String {
         var text: String
@@ -75,14 +81,13 @@ public enum Thresholds {
     /// Ties can make the achieved rate lower than `rate`. With `m >= n` every normal score may alarm and the
     /// threshold is the lowest normal score. Typical use: leave-one-out scores of the k references.
     ///
-    /// - Throws: ``MetricError/empty(metric:)``, ``MetricError/nanScore(index:image:)``,
-    ///   ``MetricError/invalidArgument(_:)`` when `rate` is outside [0, 1].
+    /// - Throws: ``ReferenceThresholdError`` for no scores, a NaN score or `rate` outside [0, 1].
     public static func forFalseAlarmRate(_ rate: Double, normalScores: [Double]) throws -> ThresholdChoice {
         guard rate >= 0 && rate <= 1 else {
-            throw MetricError.invalidArgument("false-alarm rate must be in [0, 1], got \(rate)")
+            throw ReferenceThresholdError.invalidArgument("false-alarm rate must be in [0, 1], got \(rate)")
         }
-        guard !normalScores.isEmpty else { throw MetricError.empty(metric: "false-alarm threshold") }
-        if let bad = normalScores.firstIndex(where: { $0.isNaN }) { throw MetricError.nanScore(index: bad, image: nil) }
+        guard !normalScores.isEmpty else { throw ReferenceThresholdError.noReferences }
+        if let bad = normalScores.firstIndex(where: { $0.isNaN }) { throw ReferenceThresholdError.nonFiniteScore(what: "normal", index: bad) }
         let sorted = normalScores.sorted(by: >)
         let n = sorted.count
         let allowed = Int((rate * Double(n) + 1e-9).rounded(.down))
@@ -90,20 +95,5 @@ public enum Thresholds {
         let alarms = sorted.reduce(0) { $0 + ($1 >= threshold ? 1 : 0) }
         return ThresholdChoice(threshold: threshold, method: .falseAlarmRate, sampleCount: n,
                                targetFalseAlarmRate: rate, achievedFalseAlarmRate: Double(alarms) / Double(n), f1: nil)
-    }
-
-    /// The F1-optimal threshold on labelled scores (the threshold of ``ClassificationMetrics/f1Max(scores:labels:)``).
-    public static func f1Optimal(scores: [Double], labels: [Bool]) throws -> ThresholdChoice {
-        let best = try ClassificationMetrics.f1Max(scores: scores, labels: labels)
-        var normals = 0
-        var alarms = 0
-        for (s, l) in zip(scores, labels) where !l {
-            normals += 1
-            if s >= best.threshold { alarms += 1 }
-        }
-        return ThresholdChoice(threshold: best.threshold, method: .f1Optimal, sampleCount: scores.count,
-                               targetFalseAlarmRate: nil,
-                               achievedFalseAlarmRate: normals > 0 ? Double(alarms) / Double(normals) : nil,
-                               f1: best.value)
     }
 }

@@ -129,11 +129,6 @@ public struct ReferenceThreshold: Sendable, Equatable {
         return choice
     }
 
-    /// The F1-optimal threshold on a labelled validation set (`true` = anomalous).
-    public static func f1Optimal(scores: [Double], labels: [Bool]) throws -> ThresholdChoice {
-        try Thresholds.f1Optimal(scores: scores, labels: labels)
-    }
-
     /// A threshold given by the user.
     public static func manual(_ value: Double) -> ThresholdChoice {
         ThresholdChoice(threshold: value, method: .manual, sampleCount: 0,

@@ -1,0 +1,105 @@
+import Foundation
+import Tensor
+
+/// Raw evidence of one image against a profile's references: one value per channel, and per (scale,
+/// layer) the patch distances the map is drawn from.
+public struct RawEvidence: Sendable {
+    public var values: [Double]
+    /// `"scale/layer"` -> per patch `1 - max cos` (row-major over that scale's grid).
+    public var patchDistances: [String: [Float]]
+}
+
+/// The reference side every evidence channel reads: per (scale, layer) the banks of each reference
+/// (all views) and the feature statistics of each reference.
+public struct ReferenceSet: @unchecked Sendable {
+    /// `"scale/layer"` -> one bank `[V * N, C]` per reference.
+    public var banks: [String: [Tensor]]
+    /// `"scale/layer"` -> one statistics per reference.
+    public var statistics: [String: [FeatureStatistics]]
+    public var count: Int
+
+    public static func key(_ scale: Int, _ layer: Int) -> String { "\(scale)/\(layer)" }
+
+    /// The evidence of `image`; `excluding` leaves one reference out (leave-one-out calibration);
+    /// `selfScored` compares the single reference with itself outside a window (k = 1 calibration).
+    func evidence(_ image: ImageFeatures, spec: EvidenceSpec, excluding: Int? = nil, selfScored: Bool = false) -> RawEvidence {
+        var distances: [String: [Float]] = [:]
+        var values: [Double] = []
+        for c in spec.channels {
+            let key = Self.key(c.scale, c.layer)
+            let s = image.at(c.scale)
+            switch c.kind {
+            case .patchKNN, .meanKNN:
+                if distances[key] == nil {
+                    let tokens = s.tokens(c.layer)
+                    var d: [Float]
+                    if selfScored {
+                        d = NearestNeighbours.selfDistances(tokens, grid: s.grid)
+                    } else {
+                        let banks = (banks[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
+                        d = NearestNeighbours.distances(tokens, banks: banks)
+                    }
+                    if spec.foregroundMask, let mask = ForegroundMask.estimate(s.tokens(s.layers.keys.max()!), grid: s.grid) {
+                        for i in d.indices where !mask[i] { d[i] = 0 }
+                    }
+                    distances[key] = d
+                }
+                let d = distances[key]!
+                values.append(c.kind == .patchKNN ? NearestNeighbours.topMean(d, fraction: spec.topFraction)
+                                                  : d.reduce(0.0) { $0 + Double($1) } / Double(max(d.count, 1)))
+            case .featureStats:
+                let tokens = s.tokens(c.layer)
+                if selfScored {
+                    let h = FeatureStatistics.halves(tokens, grid: s.grid)
+                    values.append(h.count == 2 ? 0.5 * (h[0].distance(to: h[1]) + h[1].distance(to: h[0])) : 0)
+                } else {
+                    let mine = FeatureStatistics(tokens: tokens)
+                    let refs = (statistics[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
+                    values.append(refs.map { mine.distance(to: $0) }.min() ?? 0)
+                }
+            }
+        }
+        return RawEvidence(values: values, patchDistances: distances)
+    }
+}
+
+/// How a profile turns raw evidence into one score: per channel `z = (value - mean) / scale` from the
+/// references' own normal scores, then per family a weighted sum, then the largest family score.
+public struct EvidenceCalibration: Codable, Sendable, Equatable {
+    public struct Channel: Codable, Sendable, Equatable {
+        public var name: String
+        /// Mean and spread of the references' normal values (leave-one-out, or self-scored with k = 1).
+        public var mean: Double
+        public var scale: Double
+        public var normalValues: [Double]
+        /// Mean z of the synthetic anomalies of each family on this channel (what the weights learned from).
+        public var syntheticZ: [String: Double]
+    }
+
+    public var channels: [Channel]
+    /// Family -> one weight per channel (summing to 1, or all 0 when the family is unused).
+    public var weights: [String: [Double]]
+
+    /// Channel z-scores of raw values.
+    public func z(_ values: [Double]) -> [Double] {
+        zip(values, channels).map { ($0 - $1.mean) / $1.scale }
+    }
+
+    /// Family scores and the combined score of channel z-scores.
+    public func score(z: [Double]) -> (score: Double, families: [String: Double]) {
+        var families: [String: Double] = [:]
+        for (family, w) in weights where w.contains(where: { $0 > 0 }) {
+            families[family] = zip(w, z).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        return (families.values.max() ?? 0, families)
+    }
+
+    /// Per-channel weights of the map (the local family's map channels, else all map channels equally).
+    public func mapWeights(spec: EvidenceSpec) -> [Double] {
+        let local = weights[DefectFamily.local.rawValue] ?? []
+        var w = spec.channels.indices.map { i in spec.channels[i].hasMap && i < local.count ? local[i] : 0 }
+        if !w.contains(where: { $0 > 0 }) { w = spec.channels.map { $0.hasMap ? 1 : 0 } }
+        let total = w.reduce(0, +)
+        return total > 0 ? w.map { $0 / total } : w
+    }
+}

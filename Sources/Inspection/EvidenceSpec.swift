@@ -1,0 +1,148 @@
+import Foundation
+
+/// Which family of defects an evidence channel speaks for: small local flaws, or changes of the whole
+/// surface's statistics where no single patch looks wrong.
+public enum DefectFamily: String, Codable, Sendable, CaseIterable {
+    case local
+    case global
+}
+
+/// One training-free evidence channel: a comparison of a test image's backbone features at one scale and
+/// depth with the profile's reference features.
+public struct EvidenceChannel: Codable, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Codable, Sendable {
+        /// Per patch `1 - max cos` to every reference patch (all views); image score = mean of the top
+        /// ``EvidenceSpec/topFraction`` of the patch map (AnomalyDINO's statistic).
+        case patchKNN = "patch-knn"
+        /// The same patch distances averaged over the whole image: every patch a little further away.
+        case meanKNN = "mean-knn"
+        /// Distance of the image's patch-feature distribution (mean and covariance) to the nearest reference's.
+        case featureStats = "feature-stats"
+    }
+
+    public var kind: Kind
+    /// Shorter image side fed to the backbone, in pixels (rounded down to a multiple of the patch).
+    public var scale: Int
+    /// 1-based transformer block whose (final-normed) patch tokens are compared.
+    public var layer: Int
+    /// The family whose weights this channel starts from (before the profile weighs it).
+    public var family: DefectFamily
+
+    public init(_ kind: Kind, scale: Int, layer: Int, family: DefectFamily) {
+        self.kind = kind; self.scale = scale; self.layer = layer; self.family = family
+    }
+
+    public var description: String { "\(kind.rawValue)@\(scale)/L\(layer)" }
+
+    /// Whether the channel yields a patch map (and so contributes to the anomaly map).
+    public var hasMap: Bool { kind == .patchKNN }
+}
+
+/// How references are augmented before the nearest-neighbour search.
+public enum ReferenceViews: String, Codable, Sendable {
+    /// The references as they are.
+    case identity
+    /// Token-grid flips and 90-degree rotations (rotations on square grids only): 6 views, no extra backbone pass.
+    case flipsRotations = "flips-rotations"
+    /// The image itself rotated in 45-degree steps (8 backbone passes per reference), AnomalyDINO's default.
+    case rotations45 = "rotations-45"
+}
+
+/// The recipe of an ``InspectionModel``: its evidence channels and how a profile is built from them.
+public struct EvidenceSpec: Codable, Sendable, Equatable {
+    public var channels: [EvidenceChannel]
+    public var views: ReferenceViews
+    /// Fraction of the highest patch distances averaged into a patch channel's image score.
+    public var topFraction: Double
+    /// Synthetic anomalies per family made from the references to weigh the channels (0 = fixed weights).
+    public var syntheticPerFamily: Int
+    /// Share of the profile-learned channel weights against the spec's prior (0 = prior only).
+    public var learnedWeightShare: Double
+    /// Prior weight of each channel (same order as ``channels``; empty = 1 for every channel of a family).
+    public var priorWeights: [Double]
+    /// Gaussian sigma (pixels of the output map) applied to anomaly maps.
+    public var sigma: Float
+    /// Zero-shot foreground mask (first principal component of the image's own patch tokens) on test images.
+    public var foregroundMask: Bool
+
+    public init(channels: [EvidenceChannel], views: ReferenceViews = .flipsRotations, topFraction: Double = 0.01,
+                syntheticPerFamily: Int = 2, learnedWeightShare: Double = 0.5, priorWeights: [Double] = [],
+                sigma: Float = 4, foregroundMask: Bool = false) {
+        self.channels = channels; self.views = views; self.topFraction = topFraction
+        self.syntheticPerFamily = syntheticPerFamily; self.learnedWeightShare = learnedWeightShare
+        self.priorWeights = priorWeights; self.sigma = sigma; self.foregroundMask = foregroundMask
+    }
+
+    /// The scales in use, ascending.
+    public var scales: [Int] { Array(Set(channels.map(\.scale))).sorted() }
+
+    /// The layers needed at `scale`, ascending.
+    public func layers(at scale: Int) -> [Int] {
+        Array(Set(channels.filter { $0.scale == scale }.map(\.layer))).sorted()
+    }
+
+    /// Prior weight of channel `i`.
+    public func prior(_ i: Int) -> Double { i < priorWeights.count ? priorWeights[i] : 1 }
+
+    /// Checks the recipe against a backbone of `depth` blocks.
+    public func validate(depth: Int, patchSize: Int) throws {
+        guard !channels.isEmpty else { throw InspectionError.invalidSpec("no evidence channels") }
+        for c in channels {
+            guard (1...depth).contains(c.layer) else {
+                throw InspectionError.invalidSpec("channel \(c): layer \(c.layer) outside 1...\(depth)")
+            }
+            guard c.scale >= 2 * patchSize && c.scale <= InspectionLimits.maxScale else {
+                throw InspectionError.invalidSpec("channel \(c): scale \(c.scale) outside \(2 * patchSize)...\(InspectionLimits.maxScale)")
+            }
+        }
+        guard topFraction > 0 && topFraction <= 1 else { throw InspectionError.invalidSpec("top_fraction must be in (0, 1]") }
+        guard (0...InspectionLimits.maxSyntheticPerFamily).contains(syntheticPerFamily) else {
+            throw InspectionError.invalidSpec("synthetic_per_family must be in 0...\(InspectionLimits.maxSyntheticPerFamily)")
+        }
+        guard (0...1).contains(learnedWeightShare) else { throw InspectionError.invalidSpec("learned_weight_share must be in [0, 1]") }
+        guard priorWeights.isEmpty || priorWeights.count == channels.count, priorWeights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw InspectionError.invalidSpec("prior_weights: one finite weight >= 0 per channel")
+        }
+    }
+}
+
+/// Hard caps on what a user, a request or a config may ask for.
+public enum InspectionLimits {
+    /// Largest shorter side fed to the backbone.
+    public static let maxScale = 1008
+    /// Longest side over shorter side of a prepared frame (longer images are centre-cropped to this).
+    public static let maxAspect = 2.0
+    /// Synthetic anomalies per family in a profile.
+    public static let maxSyntheticPerFamily = 16
+    /// Reference images in a profile.
+    public static let maxReferences = 64
+}
+
+extension EvidenceSpec {
+    /// The default recipe for DINOv2 ViT-S/14: fine local evidence (448 px, mid-depth and last layer),
+    /// coarse evidence (224 px, last layer) and global evidence (224 px distributions), weighed per profile.
+    public static let standard = EvidenceSpec(channels: [
+        EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
+        EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local),
+        EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
+        EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
+        EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
+    ])
+
+    /// AnomalyDINO-S as published: 448 px, last layer with the final norm, references rotated in 45-degree
+    /// steps, image score = mean of the top 1 % of patch distances, maps smoothed with sigma 4.
+    public static let anomalyDINO = EvidenceSpec(channels: [EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local)],
+                                                 views: .rotations45, syntheticPerFamily: 0, learnedWeightShare: 0)
+
+    /// The earlier baseline: 224 px, patch kNN averaged over blocks 3, 6, 9, 12, no augmentation.
+    public static let knn224 = EvidenceSpec(channels: [3, 6, 9, 12].map {
+        EvidenceChannel(.patchKNN, scale: 224, layer: $0, family: .local)
+    }, views: .identity, syntheticPerFamily: 0, learnedWeightShare: 0)
+
+    /// One channel of ``standard`` alone (fixed weight), to show what each channel gives.
+    public static func single(_ channel: EvidenceChannel, views: ReferenceViews = .flipsRotations) -> EvidenceSpec {
+        var c = channel
+        c.family = .local
+        return EvidenceSpec(channels: [c], views: views, syntheticPerFamily: 0, learnedWeightShare: 0)
+    }
+}

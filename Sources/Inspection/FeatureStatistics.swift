@@ -1,0 +1,55 @@
+import Foundation
+import Tensor
+
+/// The distribution of one image's patch tokens at one layer: mean `[C]` and centred covariance `[C, C]`.
+/// Grid flips and rotations leave it unchanged, so it answers "does the surface as a whole look the same".
+public struct FeatureStatistics: @unchecked Sendable {
+    public var mean: Tensor
+    public var covariance: Tensor
+    /// `||covariance||_F` and `trace(covariance)`, cached.
+    public var covarianceNorm: Float
+    public var trace: Float
+
+    public init(tokens: Tensor) {
+        let n = Float(tokens.shape[0])
+        let (m, cov) = noGrad { () -> (Tensor, Tensor) in
+            let m = tokens.mean(axis: 0).contiguous()
+            let centred = (tokens - m.reshaped([1, -1])).contiguous()
+            return (m, (centred.transposed().matmul(centred) * (1 / max(n - 1, 1))).contiguous())
+        }
+        self.init(mean: m, covariance: cov)
+    }
+
+    public init(mean: Tensor, covariance: Tensor) {
+        self.mean = mean
+        self.covariance = covariance
+        let c = mean.shape[0], p = covariance.pointer
+        var f: Float = 0, t: Float = 0
+        for i in 0..<(c * c) { f += p[i] * p[i] }
+        for i in 0..<c { t += p[i * c + i] }
+        covarianceNorm = f.squareRoot()
+        trace = t
+    }
+
+    /// Distance of `self` (a test image) to `reference`: mean shift in units of the reference's spread plus
+    /// the relative Frobenius change of the covariance.
+    public func distance(to reference: FeatureStatistics) -> Double {
+        let c = mean.shape[0]
+        let (a, b) = (mean.pointer, reference.mean.pointer)
+        var shift: Float = 0
+        for i in 0..<c { let d = a[i] - b[i]; shift += d * d }
+        let (x, y) = (covariance.pointer, reference.covariance.pointer)
+        var diff: Float = 0
+        for i in 0..<(c * c) { let d = x[i] - y[i]; diff += d * d }
+        return Double((shift / max(reference.trace, 1e-12)).squareRoot() + diff.squareRoot() / max(reference.covarianceNorm, 1e-12))
+    }
+
+    /// Statistics of the top and bottom halves of a grid (for the one-reference normal estimate).
+    public static func halves(_ tokens: Tensor, grid: (Int, Int)) -> [FeatureStatistics] {
+        let (h, w) = grid
+        guard h >= 2 else { return [FeatureStatistics(tokens: tokens)] }
+        let top = tokens.sliced(axis: 0, start: 0, end: (h / 2) * w).contiguous()
+        let bottom = tokens.sliced(axis: 0, start: (h / 2) * w, end: h * w).contiguous()
+        return [FeatureStatistics(tokens: top), FeatureStatistics(tokens: bottom)]
+    }
+}

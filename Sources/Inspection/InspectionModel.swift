@@ -1,0 +1,234 @@
+import Backbones
+import Foundation
+import Imaging
+import Tensor
+
+/// A frozen backbone and an evidence recipe, loaded once; builds ``Profile``s from reference images and
+/// inspects images against them. Immutable after creation, so concurrent inspections may share it.
+public final class InspectionModel: @unchecked Sendable {
+    /// Names the model in profiles (a profile built by one model is refused by another).
+    public let name: String
+    public let spec: EvidenceSpec
+    public let extractor: MultiScaleExtractor
+    public var backbone: Backbone { extractor.backbone }
+
+    public init(name: String, backbone: Backbone, spec: EvidenceSpec, batchSize: Int = 4) throws {
+        try spec.validate(depth: backbone.layerCount, patchSize: backbone.patchSize)
+        self.name = name
+        self.spec = spec
+        self.extractor = MultiScaleExtractor(backbone: backbone, batchSize: batchSize)
+    }
+
+    /// The scale -> layers this model reads.
+    public var layersByScale: [Int: [Int]] {
+        Dictionary(uniqueKeysWithValues: spec.scales.map { ($0, spec.layers(at: $0)) })
+    }
+
+    /// Backbone features of images (one pass per image per scale).
+    public func features(_ images: [Image8]) throws -> [ImageFeatures] {
+        try extractor.features(images, layersByScale: layersByScale)
+    }
+
+    /// The extra real views of the references the recipe asks for (rotations in 45-degree steps).
+    public func referenceViews(_ image: Image8) -> [Image8] {
+        spec.views == .rotations45 ? stride(from: 45.0, to: 360.0, by: 45.0).map { image.rotated(degrees: $0) } : []
+    }
+
+    // MARK: - Profiles
+
+    /// Options of a profile.
+    public struct ProfileOptions: Sendable {
+        /// Target false-alarm rate of the decision threshold.
+        public var targetFalseAlarmRate = 0.01
+        /// Margin multiplier of the few-reference threshold rule (see ``ReferenceThreshold``).
+        public var margin = 0.5
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    /// Builds a profile from k good reference images (the backbone runs once per reference per scale, plus
+    /// once per synthetic anomaly and per extra view).
+    public func makeProfile(references: [Image8], names: [String]? = nil, object: String? = nil,
+                            options: ProfileOptions = ProfileOptions()) throws -> Profile {
+        guard !references.isEmpty else { throw InspectionError.noReferences }
+        guard references.count <= InspectionLimits.maxReferences else { throw InspectionError.tooManyReferences(references.count) }
+        let identity = try features(references)
+        var views: [[ImageFeatures]] = []
+        for r in references {
+            let extra = referenceViews(r)
+            views.append(extra.isEmpty ? [] : try features(extra))
+        }
+        let plan = CalibrationAnomalies.plan(references: references, perFamily: spec.syntheticPerFamily, seed: options.seed)
+        let synthetic = try features(plan.map(\.2))
+        return try makeProfile(referenceFeatures: identity, referenceViews: views,
+                               synthetic: zip(plan, synthetic).map { ($0.0, $0.1, $1) },
+                               names: names ?? references.indices.map { "reference \($0)" }, object: object, options: options)
+    }
+
+    /// Builds a profile from precomputed features (the evaluation protocol caches them across draws).
+    public func makeProfile(referenceFeatures identity: [ImageFeatures], referenceViews views: [[ImageFeatures]],
+                            synthetic: [(DefectFamily, Int, ImageFeatures)], names: [String], object: String?,
+                            options: ProfileOptions = ProfileOptions()) throws -> Profile {
+        let k = identity.count
+        guard k > 0 else { throw InspectionError.noReferences }
+        let refs = buildReferenceSet(identity: identity, views: views)
+        // Normal calibration: leave-one-out (k >= 2) or the reference against itself outside a window (k = 1).
+        let normals: [RawEvidence] = k >= 2
+            ? (0..<k).map { refs.evidence(identity[$0], spec: spec, excluding: $0) }
+            : [refs.evidence(identity[0], spec: spec, selfScored: true)]
+        var channels: [EvidenceCalibration.Channel] = spec.channels.indices.map { c in
+            let v = normals.map { $0.values[c] }
+            let mean = v.reduce(0, +) / Double(v.count)
+            let sd = v.count >= 3 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+            return .init(name: spec.channels[c].description, mean: mean, scale: max(sd, 0.1 * abs(mean), 1e-6),
+                         normalValues: v, syntheticZ: [:])
+        }
+        var calibration = EvidenceCalibration(channels: channels, weights: [:])
+        let syntheticEvidence = synthetic.map { (family, src, f) in
+            (family, calibration.z(refs.evidence(f, spec: spec, excluding: k >= 2 ? src : nil).values))
+        }
+        for family in DefectFamily.allCases {
+            let zs = syntheticEvidence.filter { $0.0 == family }.map(\.1)
+            guard !zs.isEmpty else { continue }
+            for c in channels.indices { channels[c].syntheticZ[family.rawValue] = zs.map { $0[c] }.reduce(0, +) / Double(zs.count) }
+        }
+        calibration.channels = channels
+        calibration.weights = weights(channels)
+        let normalScores = normals.map { calibration.score(z: calibration.z($0.values)).score }
+        let syntheticScores = syntheticEvidence.map { calibration.score(z: $0.1).score }
+        let mapWeights = calibration.mapWeights(spec: spec)
+        var mapValues: [Double] = []
+        for n in normals { mapValues += gridMap(n, calibration: calibration, weights: mapWeights).flatMap { $0.1 }.map(Double.init) }
+        mapValues.sort()
+        let range = mapValues.isEmpty ? [0, 1] : [mapValues[Int(Double(mapValues.count - 1) * 0.01)],
+                                                 mapValues[Int(Double(mapValues.count - 1) * 0.999)]]
+        var threshold: ThresholdChoice? = nil
+        if k >= 2 || !syntheticScores.isEmpty {
+            threshold = try ReferenceThreshold(targetFalseAlarmRate: options.targetFalseAlarmRate, margin: options.margin)
+                .choose(normalScores: normalScores, syntheticScores: syntheticScores.isEmpty ? nil : syntheticScores,
+                        selfScored: k == 1)
+        }
+        let header = Profile.Header(model: name, spec: spec, object: object, references: names, calibration: calibration,
+                                    normalScores: normalScores, syntheticScores: syntheticScores, selfScored: k == 1,
+                                    mapRange: range, threshold: threshold)
+        return Profile(header: header, references: refs)
+    }
+
+    func buildReferenceSet(identity: [ImageFeatures], views: [[ImageFeatures]]) -> ReferenceSet {
+        var banks: [String: [Tensor]] = [:], stats: [String: [FeatureStatistics]] = [:]
+        for c in spec.channels {
+            let key = ReferenceSet.key(c.scale, c.layer)
+            switch c.kind {
+            case .patchKNN, .meanKNN:
+                guard banks[key] == nil else { continue }
+                banks[key] = identity.indices.map { r in
+                    let s = identity[r].at(c.scale)
+                    var parts = [spec.views == .flipsRotations ? Self.gridViews(s.tokens(c.layer), grid: s.grid) : s.tokens(c.layer)]
+                    if r < views.count { parts += views[r].map { $0.at(c.scale).tokens(c.layer) } }
+                    return noGrad { Tensor.concat(parts, axis: 0).contiguous() }
+                }
+            case .featureStats:
+                guard stats[key] == nil else { continue }
+                stats[key] = identity.map { FeatureStatistics(tokens: $0.at(c.scale).tokens(c.layer)) }
+            }
+        }
+        return ReferenceSet(banks: banks, statistics: stats, count: identity.count)
+    }
+
+    /// Identity, flips and (square grids) 90-degree rotations of a token grid `[h*w, C]`, stacked `[V*h*w, C]`.
+    static func gridViews(_ x: Tensor, grid: (Int, Int)) -> Tensor {
+        let (h, w) = grid, c = x.shape[1]
+        return noGrad {
+            let g = x.reshaped([h, w, c])
+            var views = [g, g.flipped(1), g.flipped(0)]
+            if h == w {
+                let r90 = g.transposed(0, 1).flipped(1)
+                views += [r90, r90.transposed(0, 1).flipped(1), g.flipped(1).transposed(0, 1)]
+            }
+            return Tensor.concat(views.map { $0.contiguous().reshaped([h * w, c]) }, axis: 0)
+        }
+    }
+
+    /// Family weights: a blend of the recipe's prior and what the synthetic anomalies separated.
+    func weights(_ channels: [EvidenceCalibration.Channel]) -> [String: [Double]] {
+        func normalised(_ v: [Double]) -> [Double]? {
+            let t = v.reduce(0, +)
+            return t > 0 ? v.map { $0 / t } : nil
+        }
+        var out: [String: [Double]] = [:]
+        for family in DefectFamily.allCases {
+            let prior = normalised(spec.channels.indices.map { spec.channels[$0].family == family ? spec.prior($0) : 0 })
+            let learned = channels.allSatisfy({ $0.syntheticZ[family.rawValue] == nil }) ? nil
+                : normalised(channels.map { max(0, $0.syntheticZ[family.rawValue] ?? 0) })
+            let share = spec.learnedWeightShare
+            switch (prior, learned) {
+            case (nil, nil): continue
+            case (let p?, nil): out[family.rawValue] = p
+            case (nil, let l?): out[family.rawValue] = l
+            case (let p?, let l?): out[family.rawValue] = zip(p, l).map { (1 - share) * $0 + share * $1 }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Inspection
+
+    /// Inspects images against a profile.
+    public func inspect(_ images: [Image8], profile: Profile) throws -> [Inspection] {
+        try check(profile)
+        return try inspect(features: features(images), profile: profile)
+    }
+
+    /// Inspects precomputed features against a profile.
+    public func inspect(features: [ImageFeatures], profile: Profile) throws -> [Inspection] {
+        try check(profile)
+        let cal = profile.calibration
+        let mapWeights = cal.mapWeights(spec: spec)
+        return features.map { f in
+            let raw = profile.references.evidence(f, spec: spec)
+            let z = cal.z(raw.values)
+            let (score, families) = cal.score(z: z)
+            let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f)
+            return Inspection(score: score, anomalous: profile.threshold.map { score >= $0.threshold }, familyScores: families,
+                              channelValues: raw.values, channelZ: z, map: map)
+        }
+    }
+
+    func check(_ profile: Profile) throws {
+        guard profile.header.model == name else {
+            throw InspectionError.profileMismatch("built by model '\(profile.header.model)', this is '\(name)'")
+        }
+        guard profile.spec == spec else { throw InspectionError.profileMismatch("its evidence recipe differs from this model's") }
+    }
+
+    /// Per scale the weighted, calibrated patch map on that scale's grid.
+    func gridMap(_ raw: RawEvidence, calibration cal: EvidenceCalibration, weights: [Double]) -> [(Int, [Float])] {
+        var byScale: [Int: [Float]] = [:]
+        for (i, c) in spec.channels.enumerated() where c.hasMap && weights[i] > 0 {
+            guard let d = raw.patchDistances[ReferenceSet.key(c.scale, c.layer)] else { continue }
+            let (m, s, w) = (Float(cal.channels[i].mean), Float(cal.channels[i].scale), Float(weights[i]))
+            var acc = byScale[c.scale] ?? [Float](repeating: 0, count: d.count)
+            for j in d.indices { acc[j] += w * (d[j] - m) / s }
+            byScale[c.scale] = acc
+        }
+        return byScale.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The grid maps brought to the original image size, summed, and smoothed.
+    func originalMap(_ grids: [(Int, [Float])], image f: ImageFeatures) -> Image {
+        var sum = [Float](repeating: 0, count: f.width * f.height)
+        for (scale, g) in grids {
+            let m = f.at(scale).frame.mapToOriginal(g).samples
+            for i in sum.indices { sum[i] += m[i] }
+        }
+        if spec.sigma > 0 { sum = GaussianBlur.apply(sum, width: f.width, height: f.height, sigma: spec.sigma) }
+        return Image(width: f.width, height: f.height, channels: 1, samples: sum)
+    }
+}
+
+extension Tensor {
+    /// The tensor reversed along `axis` (a copy).
+    func flipped(_ axis: Int) -> Tensor {
+        indexSelect(axis: axis, indices: Array((0..<shape[axis]).reversed()))
+    }
+}
