@@ -119,6 +119,18 @@ public enum InspectionLimits {
 }
 
 extension EvidenceSpec {
+    /// ``standard`` with its layers moved to a backbone of `depth` blocks (3/4 of the depth and the last).
+    public static func standard(depth: Int) -> EvidenceSpec { standard.movingLayers(toDepth: depth) }
+    public static func anomalyDINO(depth: Int) -> EvidenceSpec { anomalyDINO.movingLayers(toDepth: depth) }
+    public static func knn224(depth: Int) -> EvidenceSpec { knn224.movingLayers(toDepth: depth) }
+
+    /// The recipe with each layer `l` (written for 12 blocks) moved to `l * depth / 12`.
+    public func movingLayers(toDepth depth: Int) -> EvidenceSpec {
+        var s = self
+        for i in s.channels.indices { s.channels[i].layer = max(1, s.channels[i].layer * depth / 12) }
+        return s
+    }
+
     /// The default recipe for DINOv2 ViT-S/14: fine local evidence (448 px, mid-depth and last layer),
     /// coarse evidence (224 px, last layer) and global evidence (224 px distributions), weighed per profile.
     public static let standard = EvidenceSpec(channels: [

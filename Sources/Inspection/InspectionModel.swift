@@ -42,6 +42,8 @@ public final class InspectionModel: @unchecked Sendable {
         public var targetFalseAlarmRate = 0.01
         /// Margin multiplier of the few-reference threshold rule (see ``ReferenceThreshold``).
         public var margin = 0.5
+        /// Lowest threshold of the few-reference rule, in calibrated units (3 spreads of the references' scores).
+        public var floor: Double? = 3
         public var seed: UInt64 = 0
         public init() {}
     }
@@ -104,7 +106,7 @@ public final class InspectionModel: @unchecked Sendable {
                                                  mapValues[Int(Double(mapValues.count - 1) * 0.999)]]
         var threshold: ThresholdChoice? = nil
         if k >= 2 || !syntheticScores.isEmpty {
-            threshold = try ReferenceThreshold(targetFalseAlarmRate: options.targetFalseAlarmRate, margin: options.margin)
+            threshold = try ReferenceThreshold(targetFalseAlarmRate: options.targetFalseAlarmRate, margin: options.margin, floor: options.floor)
                 .choose(normalScores: normalScores, syntheticScores: syntheticScores.isEmpty ? nil : syntheticScores,
                         selfScored: k == 1)
         }
@@ -179,8 +181,9 @@ public final class InspectionModel: @unchecked Sendable {
         return try inspect(features: features(images), profile: profile)
     }
 
-    /// Inspects precomputed features against a profile.
-    public func inspect(features: [ImageFeatures], profile: Profile) throws -> [Inspection] {
+    /// Inspects precomputed features against a profile; `smoothing: false` leaves the map unsmoothed (for a
+    /// caller that smooths in its own frame, as the evaluation protocol does for every method).
+    public func inspect(features: [ImageFeatures], profile: Profile, smoothing: Bool = true) throws -> [Inspection] {
         try check(profile)
         let cal = profile.calibration
         let mapWeights = cal.mapWeights(spec: spec)
@@ -188,7 +191,7 @@ public final class InspectionModel: @unchecked Sendable {
             let raw = profile.references.evidence(f, spec: spec)
             let z = cal.z(raw.values)
             let (score, families) = cal.score(z: z)
-            let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f)
+            let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f, smoothing: smoothing)
             return Inspection(score: score, anomalous: profile.threshold.map { score >= $0.threshold }, familyScores: families,
                               channelValues: raw.values, channelZ: z, map: map)
         }
@@ -215,13 +218,13 @@ public final class InspectionModel: @unchecked Sendable {
     }
 
     /// The grid maps brought to the original image size, summed, and smoothed.
-    func originalMap(_ grids: [(Int, [Float])], image f: ImageFeatures) -> Image {
+    func originalMap(_ grids: [(Int, [Float])], image f: ImageFeatures, smoothing: Bool = true) -> Image {
         var sum = [Float](repeating: 0, count: f.width * f.height)
         for (scale, g) in grids {
             let m = f.at(scale).frame.mapToOriginal(g).samples
             for i in sum.indices { sum[i] += m[i] }
         }
-        if spec.sigma > 0 { sum = GaussianBlur.apply(sum, width: f.width, height: f.height, sigma: spec.sigma) }
+        if smoothing && spec.sigma > 0 { sum = GaussianBlur.apply(sum, width: f.width, height: f.height, sigma: spec.sigma) }
         return Image(width: f.width, height: f.height, channels: 1, samples: sum)
     }
 }

@@ -54,10 +54,14 @@ public struct ReferenceThreshold: Sendable, Equatable {
     public var targetFalseAlarmRate: Double
     /// Multiplier of the normal scores' spread added to their maximum in the few-shot rule.
     public var margin: Double
+    /// The few-reference rule's threshold is at least this (scores in calibrated units, where a spread of
+    /// the references' own scores is 1, ask for a few spreads); `nil` = no floor.
+    public var floor: Double?
 
-    public init(targetFalseAlarmRate: Double = 0.01, margin: Double = 0.5) {
+    public init(targetFalseAlarmRate: Double = 0.01, margin: Double = 0.5, floor: Double? = nil) {
         self.targetFalseAlarmRate = targetFalseAlarmRate
         self.margin = margin
+        self.floor = floor
     }
 
     /// Scores the references with the caller's model and chooses the threshold.
@@ -112,6 +116,7 @@ public struct ReferenceThreshold: Sendable, Equatable {
             choice.normalMax = hi
             choice.spread = spread
             choice.selfScored = selfScored
+            if let floor, choice.threshold < floor { choice.threshold = floor; choice.floor = floor }
         }
         if !synthetic.isEmpty {
             let median = Self.median(synthetic)

@@ -35,6 +35,8 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
     public var syntheticCount: Int? = nil
     public var syntheticMedian: Double? = nil
     public var syntheticDetectionRate: Double? = nil
+    /// For ``Method/referenceMargin``: the floor that raised the threshold, when it did.
+    public var floor: Double? = nil
 
     public init(threshold: Double, method: Method, sampleCount: Int, targetFalseAlarmRate: Double?,
                 achievedFalseAlarmRate: Double?, f1: Double?) {
@@ -58,6 +60,7 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
                 ? "the single reference scored against itself (\(normalMax ?? .nan))"
                 : "the highest of \(sampleCount) leave-one-out reference scores (\(normalMax ?? .nan))"
             text = "threshold \(threshold): \(basis) + margin \(margin ?? .nan) x spread \(spread ?? .nan)"
+            if let floor { text += ", raised to the floor \(floor)" }
             if let target = targetFalseAlarmRate {
                 text += " (too few references for the empirical \(target) false-alarm quantile)"
             }

@@ -52,9 +52,10 @@ struct DemoCommand: ParsableCommand {
         let progress = ProgressReporter()
         let t0 = Timing.now()
         let store = ModelStore()
-        let head = try DefaultModels.headDirectory()
         let backboneDir = try DefaultModels.ensure(DefaultModels.backbone, store: store, progress: progress)
-        let textDir = try DefaultModels.ensure(DefaultModels.textEncoder, store: store, progress: progress)
+        // Loaded once for every category; each category gets its own profile.
+        let model = try DetectModel.load(backbone: DefaultModels.backbone, backboneDir: backboneDir.path, batchSize: 4,
+                                         progress: progress)
 
         let benchRoot = bench.map { ($0 as NSString).expandingTildeInPath }
             ?? store.root.appendingPathComponent("benchmarks/demo").path
@@ -70,27 +71,21 @@ struct DemoCommand: ParsableCommand {
         for name in names where !(split.target.contains(name) || split.auxiliary.contains(name)) {
             throw ValidationError("--category \(name): not in the benchmark (target categories: \(split.target.joined(separator: ", ")))")
         }
-        if let name = category, split.auxiliary.contains(name) {
-            progress.message("note: \(name) is an auxiliary category (the default head was trained on these)")
-        }
         let outURL = URL(fileURLWithPath: out)
         try OutputDirectory.prepare(outURL, force: force)
-        var table = MetricsTable(columns: ["image AUROC", "image AP", "image F1-max"])
+        var table = MetricsTable(columns: ["image AUROC", "image AP", "image F1-max", "defects caught", "false alarms"])
         for name in names {
             let dataset = try DatasetLoader.load(format: .mvtec, root: URL(fileURLWithPath: benchRoot), categories: [name])
             guard let cat = dataset.first else { throw ValidationError("\(benchRoot): category \(name) not found") }
             let refs = try FewShotSampler(seed: seed).select(k: shots, from: cat.trainGood, category: cat.name)
             let object = TrainingSource.objectName(forCategory: cat.name)
             progress.message("category \(cat.name) (\"\(object)\"): \(shots) references, \(cat.test.count) test images")
-            // The object name goes into the prompts, so the head is set up per category.
-            let model = try DetectModel.load(checkpoint: head.path, backboneDir: backboneDir.path, textDir: textDir.path,
-                                             object: object, batchSize: 4)
             let dir = names.count == 1 ? outURL : outURL.appendingPathComponent(cat.name)
             var settings = DetectSettings(references: refs.map(\.path), images: cat.test.map { $0.imagePath.path }, output: dir)
             settings.force = force
             settings.toolVersion = VTFusionVersion.string
             settings.commandLine = CommandLine.arguments
-            settings.checkpoint = head.path
+            settings.checkpoint = "recipe standard"
             settings.object = object
             settings.seed = seed
             for s in cat.test {
@@ -98,7 +93,7 @@ struct DemoCommand: ParsableCommand {
                 if let m = s.maskPath { settings.groundTruth[s.imagePath.path] = m.path }
             }
             try OutputDirectory.prepare(dir, force: force)
-            _ = try DetectCommand.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
+            _ = try DetectCommand.execute(model: model.model, settings: settings, backbone: model.description,
                                           json: false, progress: progress)
             // Image-level metrics of this run (the labels are known on the benchmark).
             let results = try DetectionResults.load(from: dir)
@@ -106,8 +101,17 @@ struct DemoCommand: ParsableCommand {
                 guard let s = e.score, let l = e.label else { return nil }
                 return (s, l)
             }
+            let decided = results.entries.compactMap { e -> (Bool, Bool)? in
+                guard let a = e.anomalous, let l = e.label else { return nil }
+                return (a, l)
+            }
+            let bad = decided.filter(\.1), good = decided.filter { !$0.1 }
+            let caught = bad.isEmpty ? Double.nan : Double(bad.filter(\.0).count) / Double(bad.count)
+            let alarms = good.isEmpty ? Double.nan : Double(good.filter(\.0).count) / Double(good.count)
+            progress.message(String(format: "  %@: %d of %d defective images caught, %d of %d good ones flagged", cat.name,
+                                    bad.filter(\.0).count, bad.count, good.filter(\.0).count, good.count))
             if let m = try? ImageMetrics.compute(scores: scored.map(\.0), labels: scored.map(\.1)) {
-                table.addRow(cat.name, values: [m.auroc, m.averagePrecision, m.f1Max.value])
+                table.addRow(cat.name, values: [m.auroc, m.averagePrecision, m.f1Max.value, caught, alarms])
             }
         }
         print("\n" + table.markdown())

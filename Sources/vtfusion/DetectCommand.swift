@@ -11,22 +11,19 @@ struct DetectCommand: ParsableCommand {
         commandName: "detect",
         abstract: "Score images against a few good reference images; write maps, overlays and results.",
         discussion: """
-        The references (k >= 1 images of good parts) are scored leave-one-out against each other to set a decision threshold for a target false-alarm rate (with fewer than 1/rate references: the highest leave-one-out score plus a margin, capped halfway to synthetic anomalies; with one reference: halfway between its self-score and synthetic anomalies). The rule and numbers are printed and stored. --threshold VALUE sets it by hand.
+        The references (k >= 1 images of good parts) become one profile, built once: their backbone features at every scale and depth the recipe reads (augmented by flips and rotations), each evidence channel calibrated on the references' own leave-one-out scores, the channels weighed by synthetic local and global anomalies made from the references, and a decision threshold for a target false-alarm rate (with fewer than 1/rate references: the highest leave-one-out score plus a margin, capped halfway to the synthetic anomalies; with one reference: halfway between its self-score and the synthetic anomalies). The rule and numbers are printed and stored; the profile is saved as OUT/profile.safetensors and can be reused with --profile. --threshold VALUE sets the threshold by hand.
 
-        OUT receives results.json (format version 1; see DetectionResults), results.csv (path,score,decision,label,error), maps/ (16-bit PNG scaled by the run's map range, and/or float32 .npy), overlays/ and panels/. OUT must be new or empty unless --force (which replaces only the files a run writes). All anomaly pictures of a run share one map range (from the references' maps), so good parts look calm. Build an HTML page with `vtfusion report OUT`.
+        Scores are in calibrated units: 0 is a typical good part, each channel counts in spreads of the references' own scores. OUT receives profile.safetensors, results.json (format version 1; see DetectionResults), results.csv (path,score,decision,label,error), maps/ (16-bit PNG scaled by the run's map range, and/or float32 .npy), overlays/ and panels/. OUT must be new or empty unless --force (which replaces only the files a run writes). All anomaly pictures of a run share one map range (from the references' maps), so good parts look calm. Build an HTML page with `vtfusion report OUT`.
 
         A bad image (unreadable, not an image, model failure) is reported and skipped; the exit status is 1 when any image failed, 0 otherwise.
 
-        Without --checkpoint the embedded default head (DINOv2-S + MiniLM) is used; backbone and text encoder
-        weights default to the model store's copies (fetched on first use for the default models).
+        The backbone (DINOv2 ViT-S/14 by default) comes from the model store (fetched on first use) or --backbone-dir.
 
         Examples:
           vtfusion detect --refs good/ --images incoming/ --object screw --out results/
-          vtfusion detect --refs good/ --images incoming/ --object screw \\
-              --checkpoint head/ --backbone-dir models/dinov2-small --out results/
-          vtfusion detect --refs a.png b.png --images x.jpg --threshold 0.42 \\
-              --format both --checkpoint head/ --backbone-dir models/clip \\
-              --out run2 --json
+          vtfusion detect --profile results/profile.safetensors --images more/ --out results2/
+          vtfusion detect --refs a.png b.png --images x.jpg --threshold 2.5 --format both \\
+              --backbone-dir models/dinov2-small --recipe anomalydino --out run2 --json
         """
     )
 
@@ -39,14 +36,17 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Object name used in the text prompts (e.g. screw).")
     var object: String?
 
-    @Option(help: "Head checkpoint directory (config.json + head.safetensors; default: the embedded default head).")
-    var checkpoint: String?
+    @Option(help: "A profile saved by an earlier run (OUT/profile.safetensors) instead of --refs.")
+    var profile: String?
 
-    @Option(help: "Directory of the backbone the checkpoint names (model.safetensors or a sharded model.safetensors.index.json + config.json, or a DINOv2 .onnx export; default: the model store's copy, fetched on first use).")
+    @Option(help: "Backbone name (default dinov2-s-imgfocus).")
+    var backbone: String = "dinov2-s-imgfocus"
+
+    @Option(help: "Directory of the backbone (model.safetensors or a sharded model.safetensors.index.json + config.json, or a DINOv2 .onnx export; default: the model store's copy, fetched on first use).")
     var backboneDir: String?
 
-    @Option(help: "Directory of the text encoder the checkpoint names (weights + tokenizer files; default: the model store's copy); not needed for a CLIP backbone's own text tower.")
-    var textDir: String?
+    @Option(help: "Evidence recipe: standard (multi-scale local + global evidence, weighed per profile), anomalydino (the published training-free recipe), knn224.")
+    var recipe: RecipeOption = .standard
 
     @Option(help: "Output directory (must be new or empty unless --force).")
     var out: String
@@ -63,8 +63,8 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Margin multiplier of the few-reference rule (threshold = max + margin x spread).")
     var margin: Double = 0.5
 
-    @Option(help: "Synthetic anomalies per reference used to place the threshold (0 = none; one reference needs them).")
-    var synthetic: Int = 2
+    @Option(help: "Lowest threshold the few-reference rule may set, in calibrated units (spreads of the references' own scores).")
+    var minThreshold: Double = 3
 
     @Option(help: "Anomaly map files: png (16-bit, run range), npy (float32) or both.")
     var format: MapFormatOption = .png
@@ -87,7 +87,9 @@ struct DetectCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if refs.isEmpty { throw ValidationError("--refs: give at least one reference image or folder of good parts") }
+        if refs.isEmpty && profile == nil { throw ValidationError("--refs: give at least one reference image or folder of good parts (or --profile)") }
+        if !refs.isEmpty && profile != nil { throw ValidationError("give either --refs or --profile, not both") }
+        if let p = profile, !FileManager.default.fileExists(atPath: p) { throw ValidationError("--profile \(p): no such file") }
         if images.isEmpty { throw ValidationError("--images: give the images or folders to inspect") }
         for path in refs + images where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(path): no such file or folder")
@@ -96,8 +98,8 @@ struct DetectCommand: ParsableCommand {
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if threshold != nil && validation != nil { throw ValidationError("give either --threshold or --validation, not both") }
         if let v = validation, !FileManager.default.fileExists(atPath: v) { throw ValidationError("--validation \(v): no such folder") }
+        if !minThreshold.isFinite { throw ValidationError("--min-threshold must be a finite number") }
         if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
-        if synthetic < 0 { throw ValidationError("--synthetic must be >= 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
@@ -114,22 +116,13 @@ struct DetectCommand: ParsableCommand {
         let refFiles = InputFiles.expand(refs)
         let imageFiles = InputFiles.expand(images)
         for s in refFiles.skipped + imageFiles.skipped { progress.message("skipped \(s.path): \(s.reason)") }
-        guard !refFiles.images.isEmpty else { throw ValidationError("--refs: no .png/.jpg/.jpeg images found in \(refs.joined(separator: " "))") }
+        guard profile != nil || !refFiles.images.isEmpty else { throw ValidationError("--refs: no .png/.jpg/.jpeg images found in \(refs.joined(separator: " "))") }
         guard !imageFiles.images.isEmpty else { throw ValidationError("--images: no .png/.jpg/.jpeg images found in \(images.joined(separator: " "))") }
-
-        let checkpointDir = try checkpoint ?? DefaultModels.headDirectory().path
-        let config = try Checkpoint.load(from: URL(fileURLWithPath: checkpointDir)).config
-        let backboneDir = try self.backboneDir ?? DefaultModels.directory(for: config.backbone, progress: progress).path
-        var textDir = self.textDir
-        if textDir == nil, config.ablation.text, config.textEncoder != config.backbone,
-           DefaultModels.storeName(for: config.textEncoder) != nil {
-            textDir = try DefaultModels.directory(for: config.textEncoder, progress: progress).path
-        }
-        let model = try DetectModel.load(checkpoint: checkpointDir, backboneDir: backboneDir, textDir: textDir,
-                                         object: object, batchSize: batchSize)
+        let loaded = try DetectModel.load(backbone: backbone, backboneDir: backboneDir, recipe: recipe, batchSize: batchSize,
+                                          progress: progress)
         var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         if let v = validation { settings.threshold = try Self.validationPolicy(v) }
-        let code = try Self.execute(scorer: model.scorer, settings: settings, backbone: model.backboneName,
+        let code = try Self.execute(model: loaded.model, settings: settings, backbone: loaded.description,
                                     json: json, progress: progress)
         if code != 0 { throw ExitCode(code) }
     }
@@ -138,12 +131,13 @@ struct DetectCommand: ParsableCommand {
         var s = DetectSettings(references: references, images: images, output: URL(fileURLWithPath: out))
         s.force = force
         s.threshold = threshold.map { .manual($0) }
-            ?? .references(ReferenceThreshold(targetFalseAlarmRate: thresholdFar, margin: margin), syntheticPerReference: synthetic)
+            ?? .references(ReferenceThreshold(targetFalseAlarmRate: thresholdFar, margin: margin, floor: minThreshold))
         s.formats = format.formats
         s.batchSize = batchSize
         s.toolVersion = VTFusionVersion.string
         s.commandLine = CommandLine.arguments
-        s.checkpoint = checkpoint ?? "default head"
+        s.checkpoint = "recipe \(recipe.rawValue)"
+        s.profile = profile.map { URL(fileURLWithPath: $0) }
         s.object = object
         return s
     }
@@ -168,11 +162,11 @@ struct DetectCommand: ParsableCommand {
     }
 
     /// Runs detection with any scorer and prints the summary; returns the exit status (1 if an image failed).
-    static func execute(scorer: ImageScorer, settings: DetectSettings, backbone: String?, json: Bool,
+    static func execute(model: InspectionModel, settings: DetectSettings, backbone: String?, json: Bool,
                         progress: ProgressReporter) throws -> Int32 {
         var s = settings
         s.backbone = backbone
-        let run = DetectRun(scorer: scorer, settings: s)
+        let run = DetectRun(model: model, settings: s)
         run.progress = { done, total, phase in progress.update(done, total, phase: phase) }
         run.log = { progress.message($0) }
         let results = try run.run()

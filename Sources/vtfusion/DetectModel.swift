@@ -1,39 +1,37 @@
+import ArgumentParser
 import Backbones
-import Evaluation
 import Foundation
+import Inspection
 import VTFusion
 
-/// Loads the model behind `vtfusion detect` as an ``ImageScorer``, through the pipeline's loaders.
-///
-/// The head checkpoint's `config.json` names the backbone (``BackboneSpec/named(_:imageSize:)``) and the
-/// text encoder it was trained with; `--backbone-dir` holds that backbone's files, `--text-dir` the text
-/// encoder's (not needed for `random-tiny`, for a CLIP text tower when the CLIP backbone is loaded, or when
-/// the text branch is off). Without a text encoder the head runs without its text branch unless the
-/// checkpoint stores fixed text embeddings.
+/// The named evidence recipes a user can pick (`--recipe`).
+enum RecipeOption: String, ExpressibleByArgument, CaseIterable {
+    case standard, anomalydino, knn224
+
+    func spec(depth: Int) -> EvidenceSpec {
+        switch self {
+        case .standard: return .standard(depth: depth)
+        case .anomalydino: return .anomalyDINO(depth: depth)
+        case .knn224: return .knn224(depth: depth)
+        }
+    }
+}
+
+/// Loads the one model behind `detect`, `demo` (and the service): a backbone from the model store (or a
+/// directory) with an evidence recipe, as an ``InspectionModel``.
 enum DetectModel {
     struct Loaded {
-        var scorer: ImageScorer
-        var backboneName: String
+        var model: InspectionModel
+        var description: String
     }
 
-    static func load(checkpoint: String, backboneDir: String, textDir: String?, object: String?,
-                     batchSize: Int) throws -> Loaded {
-        let checkpointURL = URL(fileURLWithPath: checkpoint)
-        let config = try Checkpoint.load(from: checkpointURL).config
-        let spec = try BackboneSpec.named(config.backbone, imageSize: config.imageSize[0])
-        let loaded = try ModelLoader.backbone(spec, directory: URL(fileURLWithPath: backboneDir))
-        var text: TextEncoderBundle? = nil
-        if config.ablation.text {
-            let name = config.textEncoder.lowercased()
-            let sharesCLIP = loaded.clip != nil && name == spec.name.lowercased()
-            if textDir != nil || name == "random-tiny" || sharesCLIP {
-                text = try ModelLoader.textEncoder(config.textEncoder, directory: textDir.map { URL(fileURLWithPath: $0) },
-                                                   clip: loaded.clip)
-            }
-        }
-        let head = try VTFusionPipeline.loadHead(checkpoint: checkpointURL, text: text, object: object ?? "object",
-                                                 backboneSHA256: loaded.weightsFingerprint)
-        let scorer = DetectorScorer(backbone: loaded.backbone, detector: head.detector, object: object, batchSize: batchSize)
-        return Loaded(scorer: scorer, backboneName: "\(spec.name) (\(backboneDir))")
+    static func load(backbone name: String = "dinov2-s-imgfocus", backboneDir: String?, recipe: RecipeOption = .standard,
+                     batchSize: Int = 4, progress: ProgressReporter = ProgressReporter()) throws -> Loaded {
+        let spec = try BackboneSpec.named(name)
+        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? DefaultModels.directory(for: name, progress: progress)
+        let loaded = try ModelLoader.backbone(spec, directory: dir)
+        let model = try InspectionModel(name: "\(spec.name)/\(recipe.rawValue)", backbone: loaded.backbone,
+                                        spec: recipe.spec(depth: loaded.backbone.layerCount), batchSize: batchSize)
+        return Loaded(model: model, description: "\(spec.name) (\(dir.path)), recipe \(recipe.rawValue)")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Inspection
 import Tensor
 import VTFusion
 
@@ -43,8 +44,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Trained head checkpoint directory (repeatable: e.g. ablated heads).")
     var checkpoint: [String] = []
 
-    @Flag(help: "Also run the training-free baselines on the same backbone.")
+    @Flag(help: "Also run the training-free baselines on the same backbone: AnomalyDINO (448 px, last layer, 45-degree rotations, top-1 % mean), the earlier 224 px 4-tap kNN, and (CLIP) text-only zero-shot.")
     var baselines = false
+
+    @Flag(help: "Also evaluate each evidence channel of the default recipe alone (shows what the fusion adds).")
+    var channels = false
+
+    @Flag(help: "Leave out the default model (the multi-scale evidence fusion); evaluate only --checkpoint heads and baselines.")
+    var noDefault = false
 
     @Option(help: "Output directory.")
     var out: String
@@ -59,7 +66,9 @@ struct EvalCommand: ParsableCommand {
         if let t = models.threads { Threading.threadCount = t }
         let shotList: [Int] = try parseIntList(shots, "shots")
         let seedList: [UInt64] = try parseIntList(seeds, "seeds")
-        guard !checkpoint.isEmpty || baselines else { throw ValidationError("give --checkpoint and/or --baselines") }
+        guard !(noDefault && checkpoint.isEmpty && !baselines && !channels) else {
+            throw ValidationError("--no-default leaves nothing to evaluate: add --checkpoint, --baselines or --channels")
+        }
         // Backbone and text encoder: from the options, else from the first checkpoint's config.
         var headConfigs: [VTFusionConfig] = []
         for c in checkpoint { headConfigs.append(try Checkpoint.load(from: URL(fileURLWithPath: c)).config) }
@@ -88,8 +97,19 @@ struct EvalCommand: ParsableCommand {
             if methods.contains(where: { $0.name == name }) { name += " [\(URL(fileURLWithPath: c).lastPathComponent)]" }
             methods.append(EvaluationMethod(name: name, kind: .vtfusion(head)))
         }
+        func evidence(_ name: String, _ spec: EvidenceSpec) throws -> EvaluationMethod {
+            EvaluationMethod(name: name, kind: .inspection(try InspectionModel(name: name, backbone: loaded.backbone, spec: spec,
+                                                                               batchSize: options.batchSize)))
+        }
+        var options = ProtocolOptions()
+        let standard = EvidenceSpec.standard(depth: loaded.backbone.layerCount)
+        if !noDefault { methods.insert(try evidence("vtfusion", standard), at: 0) }
+        if channels {
+            for c in standard.channels { methods.append(try evidence("channel \(c)", .single(c))) }
+        }
         if baselines {
-            methods.append(EvaluationMethod(name: "reference-only kNN", kind: .referenceKNN(lastTapOnly: false)))
+            methods.append(try evidence("anomalydino", EvidenceSpec.anomalyDINO(depth: loaded.backbone.layerCount)))
+            methods.append(try evidence("reference-only kNN", EvidenceSpec.knn224(depth: loaded.backbone.layerCount)))
             if let clip = loaded.clip {
                 methods.append(EvaluationMethod(name: "text-only zero-shot", kind: .textZeroShot(clip, try text(backboneName))))
             } else {
@@ -98,7 +118,6 @@ struct EvalCommand: ParsableCommand {
                              + "evaluated as part of the head)")
             }
         }
-        var options = ProtocolOptions()
         options.shots = shotList
         options.seeds = seedList
         options.sigma = sigma

@@ -99,3 +99,19 @@ final class ReferenceThresholdTests: XCTestCase {
         XCTAssertNil(decoded.margin)
     }
 }
+
+final class ReferenceThresholdFloorTests: XCTestCase {
+    func testFloorRaisesOnlyTheFewReferenceRule() throws {
+        let rule = ReferenceThreshold(targetFalseAlarmRate: 0.01, margin: 0.5, floor: 3)
+        let low = try rule.choose(normalScores: [0.1, 0.4, -0.2])
+        XCTAssertEqual(low.threshold, 3)
+        XCTAssertEqual(low.floor, 3)
+        XCTAssertTrue(low.description.contains("raised to the floor 3.0"), low.description)
+        let high = try rule.choose(normalScores: [5, 6, 7])
+        XCTAssertEqual(high.threshold, 8, accuracy: 1e-12)       // 7 + 0.5 x (7 - 5)
+        XCTAssertNil(high.floor)
+        // Synthetic anomalies still cap it halfway between the normals and them.
+        let capped = try rule.choose(normalScores: [0.1, 0.4, -0.2], syntheticScores: [2, 2])
+        XCTAssertEqual(capped.threshold, 1.2, accuracy: 1e-12)
+    }
+}

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import Inspection
 import VTFusion
 
 /// What is evaluated: the trained head, or a training-free baseline on the same backbone features.
@@ -12,6 +13,9 @@ public enum EvaluationMethodKind {
     /// Text-only zero-shot (WinCLIP-style) with a CLIP model: `softmax(100 cos(patch, [t_n, t_a]))` on the
     /// projected V-V patch tokens of the last block, image score from the image embedding. Runs at k = 0.
     case textZeroShot(CLIPModel, TextEncoderBundle)
+    /// An ``InspectionModel`` (the default evidence fusion, AnomalyDINO, single channels): a profile is built
+    /// per (category, k, seed) from the drawn references and the test images are inspected against it. k >= 1.
+    case inspection(InspectionModel)
 }
 
 /// A named method of an evaluation run.
@@ -28,7 +32,7 @@ public struct EvaluationMethod {
     public func applies(toShots k: Int) -> Bool {
         switch kind {
         case .vtfusion: return true
-        case .referenceKNN: return k >= 1
+        case .referenceKNN, .inspection: return k >= 1
         case .textZeroShot: return k == 0
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Inspection
 import Tensor
 import VTFusion
 
@@ -28,7 +29,8 @@ public final class ProtocolRunner {
         var samples: [DatasetSample]
         var images: [Tensor]
         var masks: [[UInt8]?]
-        var features: FeatureSet
+        /// Backbone features in the prepared frame (for heads and the FeatureSet baselines; empty otherwise).
+        var features: FeatureSet?
         /// Pixel metrics are defined only when every anomalous image has a mask.
         var hasMasks: Bool
     }
@@ -42,7 +44,7 @@ public final class ProtocolRunner {
         let size = pre.imageSize
         for category in categories {
             let t0 = Date()
-            let test = try loadTestSet(category)
+            let test = try loadTestSet(category, features: methods.contains { if case .inspection = $0.kind { return false }; return true })
             let object = TrainingSource.objectName(forCategory: category.name)
             // Features of every reference any selection uses.
             let refURLs = Array(Set(plan.selections.filter { $0.category == category.name }
@@ -50,8 +52,15 @@ public final class ProtocolRunner {
                 .sorted { $0.path < $1.path }
             var refIndex: [String: Int] = [:]
             for (i, u) in refURLs.enumerated() { refIndex[u.path] = i }
-            let refFeatures = refURLs.isEmpty ? nil
+            let needsFeatureSets = test.features != nil
+            let refFeatures = refURLs.isEmpty || !needsFeatureSets ? nil
                 : try extractor.features(prepared: refURLs.map { try pre.load(path: $0.path) })
+            let inspectionModels = methods.compactMap { m -> InspectionModel? in
+                if case .inspection(let model) = m.kind { return model }
+                return nil
+            }
+            let cache = inspectionModels.isEmpty ? nil
+                : try InspectionFeatureCache(models: inspectionModels, testPaths: test.samples.map(\.imagePath), referencePaths: refURLs)
             for method in methods {
                 if case .vtfusion(let head) = method.kind {
                     guard head.config.imageSize == [size, size] else {
@@ -67,8 +76,16 @@ public final class ProtocolRunner {
                         let keep = test.samples.indices.filter {
                             !category.trainOverlapsTest || !excluded.contains(test.samples[$0].imagePath.standardizedFileURL.path)
                         }
-                        let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
-                        let (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
+                        let maps: [[Float]], scores: [Float]
+                        if case .inspection(let model) = method.kind {
+                            let profile = try cache!.profile(model: model, paths: refs.map(\.path), object: object, seed: seed)
+                            let results = try model.inspect(features: keep.map { cache!.test[$0] }, profile: profile, smoothing: false)
+                            maps = results.map { InspectionFeatureCache.preparedFrame($0.map, size: size) }
+                            scores = results.map { Float($0.score) }
+                        } else {
+                            let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
+                            (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
+                        }
                         if seed == options.seeds.first, k == options.shots.filter({ method.applies(toShots: $0) }).max() {
                             try writePanels(method: method.name, category: category, k: k, test: test, keep: keep,
                                             maps: maps, scores: scores, size: size)
@@ -119,20 +136,20 @@ public final class ProtocolRunner {
         }
     }
 
-    func loadTestSet(_ category: DatasetCategory) throws -> TestSet {
+    func loadTestSet(_ category: DatasetCategory, features: Bool = true) throws -> TestSet {
         let pre = extractor.preprocessor
         var images: [Tensor] = [], masks: [[UInt8]?] = []
         var hasMasks = true
         for s in category.test {
-            images.append(pre.tensor(try pre.load(path: s.imagePath.path)))
+            if features { images.append(pre.tensor(try pre.load(path: s.imagePath.path))) }
             if let m = s.maskPath { masks.append(try pre.loadMask(path: m.path)) }
             else {
                 masks.append(s.isAnomalous ? nil : [UInt8](repeating: 0, count: pre.imageSize * pre.imageSize))
                 if s.isAnomalous { hasMasks = false }
             }
         }
-        guard !images.isEmpty else { throw PipelineError.noData("category '\(category.name)' has no test images") }
-        return TestSet(samples: category.test, images: images, masks: masks, features: try extractor.features(images),
+        guard !category.test.isEmpty else { throw PipelineError.noData("category '\(category.name)' has no test images") }
+        return TestSet(samples: category.test, images: images, masks: masks, features: features ? try extractor.features(images) : nil,
                        hasMasks: hasMasks)
     }
 
@@ -140,7 +157,7 @@ public final class ProtocolRunner {
     func inspect(_ method: EvaluationMethod, test: TestSet, keep: [Int], references: FeatureSet?,
                  object: String) throws -> ([[Float]], [Float]) {
         let size = extractor.preprocessor.imageSize
-        let features = test.features.gather(keep)
+        let features = test.features!.gather(keep)
         switch method.kind {
         case .vtfusion(let head):
             if let references { head.detector.fitReferences(references, object: object) } else { head.detector.references = nil }
@@ -155,6 +172,8 @@ public final class ProtocolRunner {
             let rows = (0..<keep.count).map { Array(all[($0 * n)..<(($0 + 1) * n)]) }
             return (rows.map { Baselines.imageMap($0, gridSize: features.grid, size: size, sigma: 0) },
                     rows.map { Baselines.topMean($0, fraction: options.topFraction) })
+        case .inspection:
+            fatalError("inspection models are run through their profiles")
         case .textZeroShot(let clip, let text):
             let images = Tensor.stack(keep.map { test.images[$0] }, axis: 0)
             var maps: [[Float]] = [], scores: [Float] = []

@@ -4,22 +4,11 @@ import Imaging
 import Tensor
 import VTFusion
 
-/// A model behind `vtfusion detect`: fitted on normal references, then scoring images.
-///
-/// Implementations: the VTFusion detector (backbone + head), or any stand-in (tests use a brightness
-/// scorer). `anomalyMap` must cover the whole input image (a scorer that crops maps its map back).
-public protocol ImageScorer: AnyObject {
-    /// Replaces the reference set (k >= 1 normal images).
-    func fit(references: [Image8]) throws
-    /// Scores images against the current references, one result per image, in order.
-    func inspect(_ images: [Image8]) throws -> [InspectionResult]
-}
-
 /// How the decision threshold of a run is set.
 public enum ThresholdPolicy: Sendable, Equatable {
-    /// From the references alone (``ReferenceThreshold``); `syntheticPerReference` synthetic anomalies per
-    /// reference (0 = none; with k = 1 at least one is used).
-    case references(ReferenceThreshold, syntheticPerReference: Int)
+    /// From the references alone: the profile's calibration (leave-one-out normal scores and synthetic
+    /// anomalies of the references) with this rule (``ReferenceThreshold``).
+    case references(ReferenceThreshold)
     /// Given by the user.
     case manual(Double)
     /// The F1-optimal threshold on a labelled validation set (image paths and `true` = anomalous), scored
@@ -35,8 +24,8 @@ public struct DetectSettings: Sendable {
     public var images: [String]
     public var output: URL
     public var force: Bool = false
-    public var threshold: ThresholdPolicy = .references(ReferenceThreshold(), syntheticPerReference: 2)
-    /// Map normalisation; `nil` picks `.references` with k >= 2 and `.run` otherwise.
+    public var threshold: ThresholdPolicy = .references(ReferenceThreshold(floor: 3))
+    /// Map normalisation; `nil` picks `.references` (the profile's normal maps).
     public var mapRange: MapRangePolicy? = nil
     public var formats: DetectionWriter.MapFormats = .png
     /// Images decoded and inspected together.
@@ -49,6 +38,8 @@ public struct DetectSettings: Sendable {
     public var object: String?
     /// Seed of the synthetic anomalies.
     public var seed: UInt64 = 0
+    /// A profile built earlier (`profile.safetensors`) to use instead of building one from `references`.
+    public var profile: URL?
     /// Known ground truth per image path (`true` = anomalous), recorded in the entries (e.g. benchmark runs).
     public var labels: [String: Bool] = [:]
     /// Ground-truth mask per image path, shown as the panels' last column.
@@ -62,12 +53,14 @@ public struct DetectSettings: Sendable {
 /// Errors that stop a whole run (a bad test image does not: it is recorded and skipped).
 public enum DetectRunError: Error, LocalizedError, CustomStringConvertible {
     case reference(path: String, reason: String)
+    case validation(path: String, reason: String)
     case scorer(String)
     case wrongResultCount(expected: Int, got: Int)
 
     public var description: String {
         switch self {
         case .reference(let p, let r): return "reference \(p): \(r)"
+        case .validation(let p, let r): return "validation image \(p): \(r)"
         case .scorer(let m): return "model failed: \(m)"
         case .wrongResultCount(let e, let g): return "scorer returned \(g) results for \(e) images"
         }
@@ -76,22 +69,26 @@ public enum DetectRunError: Error, LocalizedError, CustomStringConvertible {
     public var errorDescription: String? { description }
 }
 
-/// One `vtfusion detect` run: references -> threshold and map range -> inspect every image (a bad image is
-/// recorded with its error and skipped) -> pictures -> `results.json` / `results.csv`.
+/// One `vtfusion detect` run: references -> one profile (features, calibration, threshold, map range; saved as
+/// `profile.safetensors`) -> inspect every image (a bad image is recorded with its error and skipped) ->
+/// pictures -> `results.json` / `results.csv`. The backbone runs once per reference per scale (plus the
+/// profile's synthetic anomalies) and once per test image per scale.
 ///
 /// Memory: with a range known before the test images (`.references`, `.fixed`) pictures are written as
-/// each batch is scored, so memory stays bounded by the batch; with `.run` every map is kept (at the
-/// scorer's map resolution) until the end, then the images are decoded again for the pictures.
+/// each batch is scored, so memory stays bounded by the batch; with `.run` every map is kept until the
+/// end, then the images are decoded again for the pictures.
 public final class DetectRun {
-    public let scorer: ImageScorer
+    public let model: InspectionModel
     public let settings: DetectSettings
     /// Called after each image with `(done, total, phase)`; phases "references", "images", "pictures".
     public var progress: ((Int, Int, String) -> Void)?
     /// Messages for the user (threshold rule, skipped files).
     public var log: (String) -> Void = { _ in }
+    /// The profile of the last run.
+    public private(set) var profile: Profile?
 
-    public init(scorer: ImageScorer, settings: DetectSettings) {
-        self.scorer = scorer
+    public init(model: InspectionModel, settings: DetectSettings) {
+        self.model = model
         self.settings = settings
     }
 
@@ -99,35 +96,22 @@ public final class DetectRun {
     public func run() throws -> DetectionResults {
         let s = settings
         try OutputDirectory.prepare(s.output, force: s.force)
-        let refs = try s.references.map { path -> Image8 in
-            do { return try ImageCodec.decode(path: path) } catch {
-                throw DetectRunError.reference(path: path, reason: Self.message(error))
-            }
-        }
-        guard !refs.isEmpty else { throw ReferenceThresholdError.noReferences }
-
-        // Leave-one-out scores and maps of the references (k >= 2).
-        var looScores: [Float] = []
-        var looMaps: [Image] = []
-        if refs.count >= 2 {
-            for i in refs.indices {
-                try scorer.fit(references: refs.indices.filter { $0 != i }.map { refs[$0] })
-                let r = try inspectChecked([refs[i]])[0]
-                looScores.append(r.score)
-                looMaps.append(DetectionWriter.image(r.anomalyMap))
-                progress?(i + 1, refs.count, "references")
-            }
-        }
-        try scorer.fit(references: refs)
-        let threshold = try chooseThreshold(refs: refs, looScores: looScores)
+        let profile = try makeProfile()
+        self.profile = profile
+        let threshold = try chooseThreshold(profile)
+        profile.setThreshold(threshold)
         if let t = threshold { log("Threshold: \(t)") }
+        try profile.save(to: s.output.appendingPathComponent("profile.safetensors"))
 
-        let policy = s.mapRange ?? (refs.count >= 2 ? .references : .run)
+        let policy = s.mapRange ?? .references
         var range: DetectionResults.MapRange? = nil
         switch policy {
-        case .references where !looMaps.isEmpty: range = policy.range(maps: looMaps)
+        case .references:
+            let (lo, top) = (profile.header.mapRange[0], profile.header.mapRange[1])
+            let hi = max(top + (top - lo), lo + 1e-6)
+            range = .init(lo: lo, hi: hi, contourLevel: top, source: "references")
         case .fixed: range = policy.range(maps: [])
-        default: break
+        case .run: break
         }
         let stems = OutputDirectory.uniqueStems(for: s.images)
         var entries = s.images.map { DetectionResults.Entry(path: $0, label: s.labels[$0]) }
@@ -144,15 +128,15 @@ public final class DetectRun {
                     entries[i].error = Self.message(error)
                 }
             }
-            for (i, image, result) in try inspectIsolating(decoded, entries: &entries) {
+            for (i, image, result) in inspectIsolating(decoded, profile: profile, entries: &entries) {
                 guard result.score.isFinite else { entries[i].error = "model returned a non-finite score"; continue }
-                entries[i].score = Double(result.score)
-                if let t = threshold { entries[i].anomalous = Double(result.score) >= t.threshold }
-                let map = DetectionWriter.image(result.anomalyMap)
+                entries[i].score = result.score
+                if let t = threshold { entries[i].anomalous = result.score >= t.threshold }
+                entries[i].families = result.familyScores
                 if let range {
-                    writePictures(i, stem: stems[i], image: image, map: map, range: range, entries: &entries)
+                    writePictures(i, stem: stems[i], image: image, map: result.map, range: range, entries: &entries)
                 } else {
-                    pending.append((i, map))
+                    pending.append((i, result.map))
                 }
             }
             done += batch.count
@@ -178,6 +162,35 @@ public final class DetectRun {
         return results
     }
 
+    /// The profile: loaded from ``DetectSettings/profile``, or built from the references (once).
+    func makeProfile() throws -> Profile {
+        let s = settings
+        if let url = s.profile {
+            let p = try Profile.load(from: url)
+            progress?(p.referenceCount, p.referenceCount, "references")
+            return p
+        }
+        let refs = try s.references.map { path -> Image8 in
+            do { return try ImageCodec.decode(path: path) } catch {
+                throw DetectRunError.reference(path: path, reason: Self.message(error))
+            }
+        }
+        guard !refs.isEmpty else { throw ReferenceThresholdError.noReferences }
+        var options = InspectionModel.ProfileOptions()
+        options.seed = s.seed
+        if case .references(let rule) = s.threshold {
+            options.targetFalseAlarmRate = rule.targetFalseAlarmRate
+            options.margin = rule.margin
+            options.floor = rule.floor
+        }
+        let profile: Profile
+        do { profile = try model.makeProfile(references: refs, names: s.references, object: s.object, options: options) } catch {
+            throw DetectRunError.scorer(Self.message(error))
+        }
+        progress?(refs.count, refs.count, "references")
+        return profile
+    }
+
     private func writePictures(_ i: Int, stem: String, image: Image8, map: Image,
                                range: DetectionResults.MapRange, entries: inout [DetectionResults.Entry]) {
         let writer = DetectionWriter(directory: settings.output, range: range, formats: settings.formats)
@@ -189,7 +202,7 @@ public final class DetectRun {
         }
     }
 
-    private func chooseThreshold(refs: [Image8], looScores: [Float]) throws -> ThresholdChoice? {
+    private func chooseThreshold(_ profile: Profile) throws -> ThresholdChoice? {
         switch settings.threshold {
         case .none: return nil
         case .manual(let v): return ReferenceThreshold.manual(v)
@@ -198,67 +211,17 @@ public final class DetectRun {
             for path in paths {
                 let image: Image8
                 do { image = try ImageCodec.decode(path: path) } catch {
-                    throw DetectRunError.reference(path: path, reason: "validation image: " + Self.message(error))
+                    throw DetectRunError.validation(path: path, reason: Self.message(error))
                 }
-                scores.append(Double(try inspectChecked([image])[0].score))
+                scores.append(try inspectChecked([image], profile: profile)[0].score)
             }
             return try ReferenceThreshold.f1Optimal(scores: scores, labels: labels)
-        case .references(let rule, let perReference):
-            let count = refs.count == 1 ? max(perReference, 4) : perReference
-            var synthetic: (() throws -> [Float])? = nil
-            if count > 0 {
-                synthetic = { [self] in try self.syntheticScores(refs: refs, count: count) }
-            }
-            if refs.count == 1 {
-                return try rule.estimate(referenceCount: 1, score: { [self] i, _ in try inspectChecked([refs[i]])[0].score },
-                                         synthetic: synthetic)
-            }
-            return try rule.estimate(referenceCount: refs.count, score: { i, _ in looScores[i] }, synthetic: synthetic)
+        case .references(let rule):
+            if settings.profile != nil, let t = profile.threshold { return t }
+            return try rule.choose(normalScores: profile.header.normalScores,
+                                   syntheticScores: profile.header.syntheticScores.isEmpty ? nil : profile.header.syntheticScores,
+                                   selfScored: profile.header.selfScored)
         }
-    }
-
-    /// Scores of `count` synthetic anomalies per reference. With k >= 2 each reference's anomalies are scored
-    /// leave-one-out, against the other references only (scored against a memory that holds the image they
-    /// were made from, everything outside the defect matches exactly and they would look too normal); the
-    /// scorer is fitted to all references again afterwards. With k = 1 they are scored against the reference.
-    func syntheticScores(refs: [Image8], count: Int) throws -> [Float] {
-        guard refs.count >= 2 else { return try inspectChecked(syntheticAnomalies(of: refs, count: count)).map(\.score) }
-        var scores: [Float] = []
-        for i in refs.indices {
-            try scorer.fit(references: refs.indices.filter { $0 != i }.map { refs[$0] })
-            scores += try inspectChecked(syntheticAnomalies(of: [refs[i]], count: count, firstIndex: i)).map(\.score)
-        }
-        try scorer.fit(references: refs)
-        return scores
-    }
-
-    /// `count` synthetic anomalies per reference: DRAEM-style Perlin masks (threshold 0.3, scales 2^0..2^4,
-    /// so blobs cover a visible part) over a grid-shuffled copy, or CutPaste scars; opacity 0.5...1; no
-    /// external textures. Made with the longer side scaled into 256...512 px. Deterministic in `seed`.
-    func syntheticAnomalies(of refs: [Image8], count: Int, firstIndex: Int = 0) -> [Image8] {
-        var config = SynthesisConfig()
-        config.threshold = 0.3
-        config.perlinScales = 0...4
-        config.opacity = 0.5...1
-        config.minimumArea = 0.005
-        let synth = AnomalySynthesizer(textures: nil, config: config)
-        var out: [Image8] = []
-        for (r, ref) in refs.enumerated() {
-            var img = ref.rgb()
-            let longer = max(img.width, img.height)
-            let target = min(max(longer, 256), 512)
-            if target != longer {
-                let f = Double(target) / Double(longer)
-                img = img.resized(width: max(1, Int((Double(img.width) * f).rounded())),
-                                  height: max(1, Int((Double(img.height) * f).rounded())), filter: .bilinear)
-            }
-            let base = img.toFloat()
-            for j in 0..<count {
-                let a = synth.synthesize(base, seed: settings.seed &+ UInt64((firstIndex + r) * 1000 + j))
-                if a.isAnomalous { out.append(a.image.toUInt8()) }
-            }
-        }
-        return out
     }
 
     /// A user-facing message: the error's own description for the project's typed errors, else Foundation's.
@@ -268,24 +231,24 @@ public final class DetectRun {
         return "\(error)"
     }
 
-    private func inspectChecked(_ images: [Image8]) throws -> [InspectionResult] {
+    private func inspectChecked(_ images: [Image8], profile: Profile) throws -> [Inspection] {
         if images.isEmpty { return [] }
-        let results: [InspectionResult]
-        do { results = try scorer.inspect(images) } catch { throw DetectRunError.scorer(Self.message(error)) }
+        let results: [Inspection]
+        do { results = try model.inspect(images, profile: profile) } catch { throw DetectRunError.scorer(Self.message(error)) }
         guard results.count == images.count else { throw DetectRunError.wrongResultCount(expected: images.count, got: results.count) }
         return results
     }
 
     /// Inspects a batch; when the batch fails, retries image by image so that one bad image only fails itself.
-    private func inspectIsolating(_ decoded: [(Int, Image8)], entries: inout [DetectionResults.Entry])
-        throws -> [(Int, Image8, InspectionResult)] {
-        if let results = try? inspectChecked(decoded.map(\.1)) {
+    private func inspectIsolating(_ decoded: [(Int, Image8)], profile: Profile,
+                                  entries: inout [DetectionResults.Entry]) -> [(Int, Image8, Inspection)] {
+        if let results = try? inspectChecked(decoded.map(\.1), profile: profile) {
             return zip(decoded, results).map { ($0.0, $0.1, $1) }
         }
-        var out: [(Int, Image8, InspectionResult)] = []
+        var out: [(Int, Image8, Inspection)] = []
         for (i, image) in decoded {
             do {
-                out.append((i, image, try inspectChecked([image])[0]))
+                out.append((i, image, try inspectChecked([image], profile: profile)[0]))
             } catch { entries[i].error = Self.message(error) }
         }
         return out

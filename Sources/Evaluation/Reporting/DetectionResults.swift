@@ -82,6 +82,8 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         public var files: Files?
         /// Why the image failed (it was skipped; the run went on).
         public var error: String?
+        /// Per defect family (`local`, `global`) the evidence behind the score (the score is the largest).
+        public var families: [String: Double]? = nil
 
         public init(path: String, score: Double? = nil, anomalous: Bool? = nil, label: Bool? = nil,
                     category: String? = nil, files: Files? = nil, error: String? = nil) {

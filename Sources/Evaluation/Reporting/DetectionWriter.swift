@@ -114,11 +114,6 @@ public struct DetectionWriter: Sendable {
         return files
     }
 
-    /// Same, from a detector's result (its `anomalyMap` `[H, W]`).
-    public func write(stem: String, image: Image8, result: InspectionResult, groundTruth: Image8? = nil) throws -> DetectionResults.Files {
-        try write(stem: stem, image: image, map: Self.image(result.anomalyMap), groundTruth: groundTruth)
-    }
-
     /// A `[H, W]` tensor as a one-channel float image.
     public static func image(_ map: Tensor) -> Image {
         precondition(map.shape.count == 2, "anomaly map must be [H, W], got \(map.shape)")
