@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Imaging
 
 /// One file recorded in a model's manifest.
@@ -102,7 +103,7 @@ public struct ModelStore: Sendable {
     public func manifest(_ name: String) throws -> ModelManifest? {
         let url = try directory(for: name).appendingPathComponent("manifest.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do { return try JSONDecoder().decode(ModelManifest.self, from: Data(contentsOf: url)) } catch {
+        do { return try JSONDecoder().decode(ModelManifest.self, from: UserFile.data(url.path)) } catch {
             throw ModelStoreError.badManifest(file: url.path, reason: "\(error)")
         }
     }

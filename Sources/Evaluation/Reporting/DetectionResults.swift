@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Imaging
 
 /// The output of `vtfusion detect` (and the per-image part of `vtfusion eval`): what was run, how the
@@ -172,8 +173,12 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         var isDir: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
             ? url.appendingPathComponent(jsonFile) : url
-        guard let data = FileManager.default.contents(atPath: file.path) else {
+        guard FileManager.default.fileExists(atPath: file.path) else {
             throw ReportError.missing(path: file.path, what: "results file")
+        }
+        let data: Data
+        do { data = try UserFile.data(file.path) } catch let e as UserFileError {
+            throw ReportError.unreadable(path: file.path, reason: e.reason)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

@@ -10,7 +10,7 @@ public struct InputFiles: Equatable, Sendable {
     public var missing: [String]
 
     /// Extensions (lower case) treated as images inside directories.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "bmp", "tif", "tiff"]
 
     public static func == (a: InputFiles, b: InputFiles) -> Bool {
         a.images == b.images && a.missing == b.missing

@@ -1,7 +1,8 @@
 import Foundation
+import UserFiles
 
 /// Container formats the codecs understand.
-public enum ImageFormat: String, Sendable { case png, jpeg }
+public enum ImageFormat: String, Sendable { case png, jpeg, bmp, tiff }
 
 /// Decoding limits and behaviour.
 public struct DecodeOptions: Sendable {
@@ -28,7 +29,7 @@ public struct ImageHeader: Sendable, Equatable {
     public var bitDepth: Int
 }
 
-/// PNG/JPEG decoding and PNG encoding. All entry points throw `ImageError` naming the file.
+/// PNG/JPEG/BMP/TIFF decoding and PNG encoding. All entry points throw `ImageError` naming the file.
 public enum ImageCodec {
     static let pngMagic: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -37,33 +38,28 @@ public enum ImageCodec {
         if bytes.isEmpty { throw ImageError.empty(path: name) }
         if bytes.count >= 8 && Array(bytes[0..<8]) == pngMagic { return .png }
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
+        if bytes.count >= 2 && bytes[0] == 0x42 && bytes[1] == 0x4D { return .bmp }
+        if bytes.count >= 4 && ((bytes[0] == 0x49 && bytes[1] == 0x49 && bytes[2] == 0x2A && bytes[3] == 0)
+                                || (bytes[0] == 0x4D && bytes[1] == 0x4D && bytes[2] == 0 && (bytes[3] == 0x2A || bytes[3] == 0x2B))) {
+            return .tiff
+        }
         let magic = bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
         throw ImageError.unknownFormat(path: name, magic: magic)
     }
 
-    /// Reads a whole file, mapping failures to `ImageError` (POSIX read straight into the array).
-    public static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ImageError.notFound(path: path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ImageError.notFound(path: path) }
-        let size = Int(st.st_size)
-        if size == 0 { throw ImageError.empty(path: path) }
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
-            var done = 0
-            while done < size {
-                let n = read(fd, buf.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                done += n
-            }
-            failed = done != size
-            count = done
+    /// Largest image file read (bytes); larger files are refused before any byte is read.
+    public static let maxFileBytes = UserFile.maxImageBytes
+
+    /// Reads a whole regular file (at most `maxBytes`), mapping failures to `ImageError`. The leading bytes
+    /// are sniffed first, so a large file that is not an image is refused without reading it.
+    public static func readFile(_ path: String, maxBytes: Int = maxFileBytes) throws -> [UInt8] {
+        do {
+            let head = try UserFile.prefix(path, count: 16)
+            _ = try format(of: head.bytes, name: path)
+            return try UserFile.read(path, maxBytes: maxBytes)
+        } catch let e as UserFileError {
+            throw ImageError(e)
         }
-        if failed { throw ImageError.corrupt(path: path, reason: "short read (\(bytes.count) of \(size) bytes)") }
-        return bytes
     }
 
     /// Header of an in-memory file.
@@ -71,6 +67,8 @@ public enum ImageCodec {
         switch try format(of: bytes, name: name) {
         case .png: return try PNGDecoder.header(bytes, name: name)
         case .jpeg: return try JPEGDecoder.header(bytes, name: name)
+        case .bmp: return try BMPDecoder.header(bytes, name: name)
+        case .tiff: return try TIFFDecoder.header(bytes, name: name)
         }
     }
 
@@ -90,6 +88,8 @@ public enum ImageCodec {
             var img = try JPEGDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
             if options.applyOrientation, let o = EXIF.orientation(jpeg: bytes), o != 1 { img = img.oriented(exif: o) }
             return img
+        case .bmp: return try BMPDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
+        case .tiff: return try TIFFDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
         }
     }
 
