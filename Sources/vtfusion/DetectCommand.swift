@@ -96,7 +96,7 @@ struct DetectCommand: ParsableCommand {
         if threshold != nil && validation != nil { throw ValidationError("give either --threshold or --validation, not both") }
         if let v = validation, !FileManager.default.fileExists(atPath: v) { throw ValidationError("--validation \(v): no such folder") }
         if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
-        if synthetic < 0 { throw ValidationError("--synthetic must be >= 0") }
+        try CommandLineChecks.syntheticPerReference(synthetic)
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {

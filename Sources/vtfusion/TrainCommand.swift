@@ -60,6 +60,19 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Texture folder for synthetic anomalies (repeatable; default: GIMP patterns if installed).")
     var textures: [String] = []
 
+    @Flag(help: "Write into a non-empty --out, replacing only the files a run writes (the checkpoint files and training.json).")
+    var force = false
+
+    func validate() throws {
+        try CommandLineChecks.training(steps: steps, batch: batch, checkpointEvery: checkpointEvery, learningRate: learningRate,
+                                       syntheticPerImage: syntheticPerImage, textures: textures, imageSize: models.imageSize)
+        try models.validateThreads()
+        // --resume reuses its own folder; otherwise the folder must be new or empty unless --force.
+        if !resume { try OutputDirectory.check(out, force: force) } else if let p = OutputDirectory.creationProblem(out) {
+            throw FlagError("--out", "cannot create \(out): \(p)")
+        }
+    }
+
     func run() throws {
         if let t = models.threads { Threading.threadCount = t }
         let backboneName = models.backbone ?? "dinov2-s-imgfocus"
@@ -111,7 +124,7 @@ struct TrainCommand: ParsableCommand {
         options.resume = resume
         options.sampler.queriesPerEpisode = batch
         let outURL = URL(fileURLWithPath: out)
-        if !resume, FileManager.default.fileExists(atPath: outURL.appendingPathComponent(Checkpoint.weightsFile).path) {
+        if !resume, !force, FileManager.default.fileExists(atPath: outURL.appendingPathComponent(Checkpoint.weightsFile).path) {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or choose another --out")
         }
         let run = TrainingRun(model: model, data: trainingData, promptLearner: learner, options: options)

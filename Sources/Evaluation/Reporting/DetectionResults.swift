@@ -197,9 +197,14 @@ public struct DetectionResults: Codable, Equatable, Sendable {
     }
 }
 
-/// CSV escaping (RFC 4180).
+/// CSV escaping (RFC 4180) of text cells, with formula injection neutralised: a cell starting with
+/// `=`, `+`, `-`, `@`, tab or carriage return gets a leading single quote, so spreadsheets show it as text.
 enum CSVText {
-    static func escape(_ s: String) -> String {
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    static func escape(_ text: String) -> String {
+        var s = text
+        if let first = s.unicodeScalars.first, formulaStarts.contains(Character(first)) { s = "'" + s }
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

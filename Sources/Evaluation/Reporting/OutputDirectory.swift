@@ -18,9 +18,45 @@ public enum OutputDirectory {
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
             if !contents.isEmpty && !force { throw ReportError.outputNotEmpty(path: url.path) }
         } else {
+            if let problem = creationProblem(url.path) { throw ReportError.unreadable(path: url.path, reason: problem) }
             do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-                throw ReportError.unreadable(path: url.path, reason: "cannot create directory: \(error.localizedDescription)")
+                throw ReportError.unreadable(path: url.path, reason: "cannot create directory: \(creationProblem(url.path) ?? error.localizedDescription)")
             }
+        }
+    }
+
+    /// Why a folder cannot be created at `path` (its nearest existing ancestor is a file or not writable),
+    /// or nil when nothing is visibly wrong.
+    public static func creationProblem(_ path: String) -> String? {
+        var ancestor = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        let fm = FileManager.default
+        while true {
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: ancestor.path, isDirectory: &isDir) {
+                if !isDir.boolValue { return "\(ancestor.path) is a file, not a folder, so nothing can be created under it" }
+                if !fm.isWritableFile(atPath: ancestor.path) { return "\(ancestor.path) is not writable (read-only folder or no permission)" }
+                return nil
+            }
+            let up = ancestor.deletingLastPathComponent()
+            if up.path == ancestor.path { return nil }
+            ancestor = up
+        }
+    }
+
+    /// The up-front check of an output folder flag (`--out`) before any long work: it must be new or empty
+    /// unless `force`, must not be a file, and must be creatable. Throws ``FlagError`` naming `flag`.
+    public static func check(_ path: String, force: Bool, flag: String = "--out") throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw FlagError(flag, "\(path) exists and is not a folder") }
+            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            if !contents.isEmpty && !force {
+                throw FlagError(flag, "\(path) is not empty; choose a new folder or pass --force to replace the files a run writes")
+            }
+            if !fm.isWritableFile(atPath: path) { throw FlagError(flag, "\(path) is not writable (read-only folder or no permission)") }
+        } else if let problem = creationProblem(path) {
+            throw FlagError(flag, "cannot create \(path): \(problem)")
         }
     }
 
