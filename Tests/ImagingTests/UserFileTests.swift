@@ -51,7 +51,7 @@ final class UserFileTests: XCTestCase {
         FileManager.default.createFile(atPath: p, contents: Data("not an image".utf8))
         XCTAssertEqual(truncate(p, 3 << 30), 0)
         let t0 = Date()
-        XCTAssertThrowsError(try ImageCodec.readFile(p)) { e in
+        XCTAssertThrowsError(try ImageCodec.readImage(p)) { e in
             guard case .unknownFormat? = e as? ImageError else { return XCTFail("\(e)") }
         }
         XCTAssertLessThan(Date().timeIntervalSince(t0), 1)
@@ -59,7 +59,7 @@ final class UserFileTests: XCTestCase {
         let q = tmp.appendingPathComponent("huge.png").path
         FileManager.default.createFile(atPath: q, contents: Data(ImageCodec.pngMagic))
         XCTAssertEqual(truncate(q, off_t(ImageCodec.maxFileBytes + 1)), 0)
-        let r = reason { try ImageCodec.readFile(q) }
+        let r = reason { try ImageCodec.readImage(q) }
         XCTAssertTrue(r.contains("over the limit of \(ImageCodec.maxFileBytes) bytes"), r)
     }
 }

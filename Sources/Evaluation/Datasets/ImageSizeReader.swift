@@ -26,7 +26,7 @@ public enum ImageSizeReader {
         } catch {
             // Short file read entirely: the error stands. Otherwise retry on the whole file.
             if prefix.complete { throw error }
-            bytes = try ImageCodec.readFile(path)
+            bytes = try ImageCodec.readImage(path)
             header = try ImageCodec.header(of: bytes, name: path)
         }
         if header.format == .jpeg, let o = EXIF.orientation(jpeg: bytes), (5...8).contains(o) {

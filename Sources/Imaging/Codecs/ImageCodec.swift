@@ -50,9 +50,14 @@ public enum ImageCodec {
     /// Largest image file read (bytes); larger files are refused before any byte is read.
     public static let maxFileBytes = UserFile.maxImageBytes
 
-    /// Reads a whole regular file (at most `maxBytes`), mapping failures to `ImageError`. The leading bytes
-    /// are sniffed first, so a large file that is not an image is refused without reading it.
+    /// Reads a whole regular file (at most `maxBytes`), mapping failures to `ImageError`; no format check.
     public static func readFile(_ path: String, maxBytes: Int = maxFileBytes) throws -> [UInt8] {
+        do { return try UserFile.read(path, maxBytes: maxBytes) } catch let e as UserFileError { throw ImageError(e) }
+    }
+
+    /// Reads an image file: the leading bytes are sniffed first, so a large file that is not an image is
+    /// refused without reading it; then the whole file (at most `maxBytes`).
+    public static func readImage(_ path: String, maxBytes: Int = maxFileBytes) throws -> [UInt8] {
         do {
             let head = try UserFile.prefix(path, count: 16)
             _ = try format(of: head.bytes, name: path)
@@ -74,7 +79,7 @@ public enum ImageCodec {
 
     /// Header of a file on disk.
     public static func header(path: String) throws -> ImageHeader {
-        try header(of: readFile(path), name: path)
+        try header(of: readImage(path), name: path)
     }
 
     /// Decodes to 8 bits with the file's own channel count (1, 2, 3 or 4). 16-bit PNG samples keep their
@@ -95,12 +100,12 @@ public enum ImageCodec {
 
     /// Decodes a file to 8 bits (see `decode(_:name:options:)`).
     public static func decode(path: String, options: DecodeOptions = .init()) throws -> Image8 {
-        try decode(readFile(path), name: path, options: options)
+        try decode(readImage(path), name: path, options: options)
     }
 
     /// Decodes a file keeping 16-bit precision: 16-bit PNG samples as stored, 8-bit data widened by 257.
     public static func decode16(path: String, options: DecodeOptions = .init()) throws -> Image16 {
-        let bytes = try readFile(path)
+        let bytes = try readImage(path)
         if try format(of: bytes, name: path) == .png {
             let raw = try PNGDecoder.decode(bytes, name: path, maxPixels: options.maxPixels)
             return raw.depth == 16 ? raw.as16() : raw.as8().to16()
