@@ -101,6 +101,28 @@ public enum UserFile {
         return (fd, size)
     }
 
+    /// Why a folder cannot be created at `path` (the path or its nearest existing ancestor is a file, or
+    /// that ancestor is not writable), or nil when nothing is visibly wrong.
+    public static func folderCreationProblem(_ path: String) -> String? {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
+            return isDir.boolValue ? nil : "\(url.path) is a file, not a folder"
+        }
+        var ancestor = url.deletingLastPathComponent()
+        while true {
+            if fm.fileExists(atPath: ancestor.path, isDirectory: &isDir) {
+                if !isDir.boolValue { return "\(ancestor.path) is a file, not a folder, so nothing can be created under it" }
+                if !fm.isWritableFile(atPath: ancestor.path) { return "\(ancestor.path) is not writable (read-only folder or no permission)" }
+                return nil
+            }
+            let up = ancestor.deletingLastPathComponent()
+            if up.path == ancestor.path { return nil }
+            ancestor = up
+        }
+    }
+
     /// Reads up to `count` bytes from `fd` at the current position.
     static func readUp(_ fd: Int32, into buf: UnsafeMutableRawPointer, count: Int) -> Int {
         var done = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import UserFiles
 import Tensor
 import VTFusion
 
@@ -124,6 +125,7 @@ struct EvalCommand: ParsableCommand {
         var report = try runner.run(categories: categories)
         report.notes += notes
         let outURL = URL(fileURLWithPath: out)
+        StaleTemporaryFiles.clean(in: outURL)
         try report.write(to: outURL)
         if json {
             print(String(decoding: try report.summary().json(), as: UTF8.self))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import UserFiles
 import Tensor
 import VTFusion
 
@@ -124,6 +125,7 @@ struct TrainCommand: ParsableCommand {
         options.resume = resume
         options.sampler.queriesPerEpisode = batch
         let outURL = URL(fileURLWithPath: out)
+        for name in StaleTemporaryFiles.clean(in: outURL) { Console.log("removed stale temporary file \(name) of an interrupted run") }
         if !resume, !force, FileManager.default.fileExists(atPath: outURL.appendingPathComponent(Checkpoint.weightsFile).path) {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or choose another --out")
         }

@@ -156,13 +156,47 @@ public struct ModelStore: Sendable {
     @discardableResult
     public func fetch(_ name: String, force: Bool = false, progress: ((ModelStoreEvent) -> Void)? = nil) throws -> URL {
         let dir = try directory(for: name)
-        if !force, try manifest(name) != nil { return dir }
+        cleanLeftovers()
+        if !force, try manifest(name) != nil {
+            // Installed: checked, not trusted (a corrupt copy is fetched again, reusing the intact files).
+            do { try verify(name); return dir } catch let e as ModelStoreError {
+                progress?(.message("installed copy of \(name) failed verification (\(e)); fetching it again"))
+            }
+        }
+        do {
+            try fetchFresh(name, into: dir, force: force, progress: progress)
+        } catch {
+            removeIfEmpty(dir)
+            throw error
+        }
+        return dir
+    }
+
+    /// Removes stale staging folders and temporary files of killed runs, and empty model folders left by
+    /// failed fetches.
+    public func cleanLeftovers() {
+        let models = root.appendingPathComponent("models")
+        StaleTemporaryFiles.clean(in: models)
+        for d in (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [] where !d.hasPrefix(".") {
+            let dir = models.appendingPathComponent(d)
+            StaleTemporaryFiles.clean(in: dir)
+            removeIfEmpty(dir)
+        }
+    }
+
+    func removeIfEmpty(_ dir: URL) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue,
+              (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true else { return }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    private func fetchFresh(_ name: String, into dir: URL, force: Bool, progress: ((ModelStoreEvent) -> Void)?) throws {
         if let known = KnownModel.named(name) {
             try fetchCarrier(known, into: dir, progress: progress)
         } else {
             try fetchHub(name, into: dir, reuseComplete: !force, progress: progress)
         }
-        return dir
     }
 
     // MARK: Helpers shared by the fetchers
@@ -190,8 +224,11 @@ public struct ModelStore: Sendable {
     }
 
     static func makeDirectory(_ url: URL) throws {
+        if let problem = UserFile.folderCreationProblem(url.path) {
+            throw ModelStoreError.io(path: url.path, reason: "cannot create folder: \(problem) (check VTFUSION_HOME)")
+        }
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ModelStoreError.io(path: url.path, reason: error.localizedDescription)
+            throw ModelStoreError.io(path: url.path, reason: UserFile.folderCreationProblem(url.path) ?? error.localizedDescription)
         }
     }
 }

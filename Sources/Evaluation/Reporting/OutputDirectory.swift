@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// The output-directory policy of `vtfusion detect`: never overwrite a user's files silently.
 ///
@@ -27,21 +28,7 @@ public enum OutputDirectory {
 
     /// Why a folder cannot be created at `path` (its nearest existing ancestor is a file or not writable),
     /// or nil when nothing is visibly wrong.
-    public static func creationProblem(_ path: String) -> String? {
-        var ancestor = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
-        let fm = FileManager.default
-        while true {
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: ancestor.path, isDirectory: &isDir) {
-                if !isDir.boolValue { return "\(ancestor.path) is a file, not a folder, so nothing can be created under it" }
-                if !fm.isWritableFile(atPath: ancestor.path) { return "\(ancestor.path) is not writable (read-only folder or no permission)" }
-                return nil
-            }
-            let up = ancestor.deletingLastPathComponent()
-            if up.path == ancestor.path { return nil }
-            ancestor = up
-        }
-    }
+    public static func creationProblem(_ path: String) -> String? { UserFile.folderCreationProblem(path) }
 
     /// The up-front check of an output folder flag (`--out`) before any long work: it must be new or empty
     /// unless `force`, must not be a file, and must be creatable. Throws ``FlagError`` naming `flag`.
