@@ -175,4 +175,22 @@ final class HostileInputTests: XCTestCase {
     func testBMPAndTIFFAreInputImages() throws {
         XCTAssertTrue(InputFiles.imageExtensions.isSuperset(of: ["bmp", "tif", "tiff"]))
     }
+
+    // Item 10: a bad --validation image is called a validation image, not a reference.
+    func testBadValidationImageIsNamedAsSuch() throws {
+        let root = try temporaryDirectory()
+        var refs: [String] = []
+        for i in 0..<2 {
+            let u = root.appendingPathComponent("refs/r\(i).png")
+            try Pictures.write(Pictures.part(seed: UInt64(i)), u)
+            refs.append(u.path)
+        }
+        let bad = root.appendingPathComponent("val/bad/x.png")
+        try fm.createDirectory(at: bad.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("junk".utf8).write(to: bad)
+        var settings = DetectSettings(references: refs, images: [refs[0]], output: root.appendingPathComponent("out"))
+        settings.threshold = .validation(images: [refs[1], bad.path], labels: [false, true])
+        let m = message { try DetectRun(scorer: BrightnessScorer(), settings: settings).run() }
+        XCTAssertTrue(m.hasPrefix("validation image \(bad.path)"), m)
+    }
 }

@@ -61,12 +61,15 @@ public struct DetectSettings: Sendable {
 /// Errors that stop a whole run (a bad test image does not: it is recorded and skipped).
 public enum DetectRunError: Error, LocalizedError, CustomStringConvertible {
     case reference(path: String, reason: String)
+    /// A `--validation` image could not be read.
+    case validation(path: String, reason: String)
     case scorer(String)
     case wrongResultCount(expected: Int, got: Int)
 
     public var description: String {
         switch self {
         case .reference(let p, let r): return "reference \(p): \(r)"
+        case .validation(let p, let r): return "validation image \(p): \(r)"
         case .scorer(let m): return "model failed: \(m)"
         case .wrongResultCount(let e, let g): return "scorer returned \(g) results for \(e) images"
         }
@@ -197,7 +200,7 @@ public final class DetectRun {
             for path in paths {
                 let image: Image8
                 do { image = try ImageCodec.decode(path: path) } catch {
-                    throw DetectRunError.reference(path: path, reason: "validation image: " + Self.message(error))
+                    throw DetectRunError.validation(path: path, reason: Self.message(error))
                 }
                 scores.append(Double(try inspectChecked([image])[0].score))
             }
