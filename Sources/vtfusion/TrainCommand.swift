@@ -68,10 +68,9 @@ struct TrainCommand: ParsableCommand {
         try CommandLineChecks.training(steps: steps, batch: batch, checkpointEvery: checkpointEvery, learningRate: learningRate,
                                        syntheticPerImage: syntheticPerImage, textures: textures, imageSize: models.imageSize)
         try models.validateThreads()
-        // --resume reuses its own folder; otherwise the folder must be new or empty unless --force.
-        if !resume { try OutputDirectory.check(out, force: force) } else if let p = OutputDirectory.creationProblem(out) {
-            throw FlagError("--out", "cannot create \(out): \(p)")
-        }
+        // --resume reuses its own checkpoint folder; otherwise the folder must be new or empty unless --force.
+        let hasCheckpoint = FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent(Checkpoint.weightsFile).path)
+        if !(resume && hasCheckpoint) { try OutputDirectory.check(out, force: force) }
     }
 
     func run() throws {
