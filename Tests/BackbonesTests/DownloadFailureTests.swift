@@ -86,5 +86,9 @@ final class DownloadFailureTests: XCTestCase {
         XCTAssertNoThrow(try store.verify("acme/tiny"))
         XCTAssertEqual(try Data(contentsOf: file), weights)
         XCTAssertTrue(messages.contains { $0.contains("failed verification") }, "\(messages)")
+        // A FIFO in place of a weights file: refused by name, never read (it would block).
+        try FileManager.default.removeItem(at: file)
+        XCTAssertEqual(mkfifo(file.path, 0o644), 0)
+        XCTAssertThrowsError(try store.verify("acme/tiny")) { XCTAssertTrue("\($0)".contains("FIFO"), "\($0)") }
     }
 }

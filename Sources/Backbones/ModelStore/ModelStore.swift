@@ -141,8 +141,11 @@ public struct ModelStore: Sendable {
         guard let m = try manifest(name) else { throw ModelStoreError.notInstalled(name, directory: dir.path) }
         for f in m.files {
             let url = dir.appendingPathComponent(f.name)
-            guard let attrs = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  let size = (attrs[.size] as? NSNumber)?.int64Value else { throw ModelStoreError.missingFile(url.path) }
+            let size: Int64
+            do { size = Int64(try UserFile.check(url.path)) } catch let e as UserFileError {
+                if case .notFound = e { throw ModelStoreError.missingFile(url.path) }
+                throw ModelStoreError.io(path: url.path, reason: e.reason)
+            }
             guard size == f.size else { throw ModelStoreError.sizeMismatch(file: url.path, expected: f.size, actual: size) }
             let sha = try SHA256.hex(ofFile: url)
             guard sha == f.sha256 else { throw ModelStoreError.checksumMismatch(file: url.path, expected: f.sha256, actual: sha) }
