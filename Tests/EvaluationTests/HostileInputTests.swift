@@ -51,6 +51,13 @@ final class HostileInputTests: XCTestCase {
         let m = message { try OutputDirectory.check(file.path + "/sub", force: false) }
         XCTAssertTrue(m.contains("\(file.path) is a file"), m)
         XCTAssertTrue(message { try OutputDirectory.check(file.path, force: true) }.contains("not a folder"))
+        // A folder holding only a killed run's temporary file counts as empty, and is cleaned.
+        let stale = root.appendingPathComponent("stale")
+        try fm.createDirectory(at: stale, withIntermediateDirectories: true)
+        fm.createFile(atPath: stale.appendingPathComponent(".results.json.tmp-999999-1").path, contents: Data())
+        XCTAssertNoThrow(try OutputDirectory.check(stale.path, force: false))
+        XCTAssertNoThrow(try OutputDirectory.prepare(stale, force: false))
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: stale.path), [])
         let p = message { try OutputDirectory.prepare(file.appendingPathComponent("x"), force: false) }
         XCTAssertFalse(p.contains("NSCocoaErrorDomain"), p)
         XCTAssertTrue(p.contains("is a file"), p)

@@ -16,6 +16,8 @@ public enum OutputDirectory {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw ReportError.notADirectory(path: url.path) }
+            // Temporary files of an interrupted run (ours, by name and dead writer) are not the user's.
+            for sub in ["", "maps", "overlays", "panels"] { StaleTemporaryFiles.clean(in: sub.isEmpty ? url : url.appendingPathComponent(sub)) }
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
             if !contents.isEmpty && !force { throw ReportError.outputNotEmpty(path: url.path) }
         } else {
@@ -37,7 +39,8 @@ public enum OutputDirectory {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw FlagError(flag, "\(path) exists and is not a folder") }
-            let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            // Our own temporary files of an interrupted run do not count (the run removes them).
+            let contents = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { StaleTemporaryFiles.ownerPID($0) == nil }
             if !contents.isEmpty && !force {
                 throw FlagError(flag, "\(path) is not empty; choose a new folder or pass --force to replace the files a run writes")
             }
