@@ -11,11 +11,10 @@ final class CheckpointInputTests: XCTestCase {
         return d
     }
 
-    func savedCheckpoint(_ config: VTFusionConfig, step: Int = 2) throws -> URL {
+    func savedCheckpoint(_ config: VTFusionConfig) throws -> URL {
         let dir = try tempDir()
         let trainer = VTFusionTrainer(model: try VTFusionModel(config: config, seed: 0), text: nil)
         try trainer.saveCheckpoint(to: dir)
-        _ = step
         return dir
     }
 
