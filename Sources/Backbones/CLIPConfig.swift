@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// Activation functions named as in Hugging Face `config.json` (`hidden_act`).
 public enum Activation: String, Codable, Sendable {
@@ -172,8 +173,8 @@ extension CLIPConfig {
     /// head counts (`vision_cfg.head_width`, default 64; `text_cfg.heads`, default 8), applied to `config`.
     public static func applyingOpenCLIPConfig(_ config: CLIPConfig, contentsOf url: URL) throws -> CLIPConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw BackboneError.unreadableFile(url.path, reason: error.localizedDescription)
+        do { data = try UserFile.data(url.path) } catch let e as UserFileError {
+            throw BackboneError.unreadableFile(url.path, reason: e.reason)
         }
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw BackboneError.invalidConfig(url.path, reason: "not a JSON object")
@@ -220,8 +221,8 @@ extension CLIPConfig {
 
 func decodeConfig<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw BackboneError.unreadableFile(url.path, reason: error.localizedDescription)
+    do { data = try UserFile.data(url.path) } catch let e as UserFileError {
+        throw BackboneError.unreadableFile(url.path, reason: e.reason)
     }
     do { return try JSONDecoder().decode(T.self, from: data) } catch {
         throw BackboneError.invalidConfig(url.path, reason: String(describing: error))

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 // A minimal reader for ONNX model files (protobuf `ModelProto`): graph nodes, initializers and graph
 // inputs/outputs, enough to take weights out of an exported network. Hand-written protobuf wire-format
@@ -380,8 +381,8 @@ public struct ONNXModel: Sendable {
     /// Reads an `.onnx` file.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw ONNXError.unreadable(file: url.path, reason: error.localizedDescription)
+        do { try UserFile.check(url.path); data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw ONNXError.unreadable(file: url.path, reason: (error as? UserFileError)?.reason ?? error.localizedDescription)
         }
         try self.init(data: data, file: url.path)
     }

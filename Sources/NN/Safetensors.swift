@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Tensor
 #if canImport(Glibc)
 import Glibc
@@ -92,12 +93,11 @@ final class ByteBuffer: @unchecked Sendable {
     }
 
     init(mapping path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw SafetensorsError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        let fd: Int32, size: Int
+        do { (fd, size) = try UserFile.open(path) } catch let e as UserFileError {
+            throw SafetensorsError.io(file: path, reason: e.reason)
+        }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SafetensorsError.io(file: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
-        let size = Int(st.st_size)
         if size == 0 {
             base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 64))
             count = 0

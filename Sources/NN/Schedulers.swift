@@ -14,13 +14,25 @@ public struct CosineWarmupSchedule: Sendable, Equatable {
     public var totalSteps: Int
     public var minLR: Float
 
+    /// Out-of-range counts are clamped (`totalSteps` to >= 0, `warmupSteps` to `0...totalSteps`) rather
+    /// than trapping; use ``validated(baseLR:warmupSteps:totalSteps:minLR:)`` to refuse them instead.
     public init(baseLR: Float, warmupSteps: Int, totalSteps: Int, minLR: Float = 0) {
-        check(warmupSteps >= 0 && totalSteps >= warmupSteps,
-              "CosineWarmupSchedule: need 0 <= warmupSteps (\(warmupSteps)) <= totalSteps (\(totalSteps))")
         self.baseLR = baseLR
-        self.warmupSteps = warmupSteps
-        self.totalSteps = totalSteps
+        self.totalSteps = max(totalSteps, 0)
+        self.warmupSteps = min(max(warmupSteps, 0), self.totalSteps)
         self.minLR = minLR
+    }
+
+    /// A schedule, or ``ScheduleError`` naming the bad value (negative or inconsistent counts, a learning
+    /// rate that is not a finite number >= 0).
+    public static func validated(baseLR: Float, warmupSteps: Int, totalSteps: Int, minLR: Float = 0) throws -> CosineWarmupSchedule {
+        if totalSteps < 0 { throw ScheduleError("totalSteps must be >= 0, got \(totalSteps)") }
+        if warmupSteps < 0 || warmupSteps > totalSteps {
+            throw ScheduleError("warmupSteps must be between 0 and totalSteps (\(totalSteps)), got \(warmupSteps)")
+        }
+        if !(baseLR.isFinite && baseLR >= 0) { throw ScheduleError("learning rate must be a finite number >= 0, got \(baseLR)") }
+        if !(minLR.isFinite && minLR >= 0) { throw ScheduleError("minimum learning rate must be a finite number >= 0, got \(minLR)") }
+        return CosineWarmupSchedule(baseLR: baseLR, warmupSteps: warmupSteps, totalSteps: totalSteps, minLR: minLR)
     }
 
     /// The learning rate for optimizer step `step`.
@@ -34,6 +46,12 @@ public struct CosineWarmupSchedule: Sendable, Equatable {
     public func apply(to optimizer: Optimizer, step: Int) {
         optimizer.learningRate = learningRate(at: step)
     }
+}
+
+/// An invalid learning-rate schedule.
+public struct ScheduleError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Rescales gradients so that their global L2 norm is at most `maxNorm`, like

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Tensor
 
 /// Checkpoints split over several safetensors files, as Hugging Face writes models above its shard size
@@ -79,8 +80,8 @@ extension Safetensors {
     /// Parses the `weight_map` of an index file.
     public static func weightMap(index url: URL) throws -> [String: String] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SafetensorsError.io(file: url.path, reason: "cannot read the index: \(error.localizedDescription)")
+        do { data = try UserFile.data(url.path) } catch let e as UserFileError {
+            throw SafetensorsError.io(file: url.path, reason: "cannot read the index: \(e.reason)")
         }
         return try weightMap(indexData: data, name: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// Errors raised while loading tokenizer vocabularies.
 public enum TokenizerError: Error, LocalizedError, CustomStringConvertible {
@@ -19,8 +20,8 @@ public enum TokenizerError: Error, LocalizedError, CustomStringConvertible {
     public var errorDescription: String? { description }
 
     static func read(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadable(file: url.path, reason: error.localizedDescription)
+        do { return try UserFile.data(url.path, maxBytes: UserFile.maxTextBytes) } catch let e as UserFileError {
+            throw TokenizerError.unreadable(file: url.path, reason: e.reason)
         }
     }
 

@@ -59,6 +59,7 @@ public struct BackboneSpec: Codable, Equatable, Sendable {
             throw PipelineError.unknownName(kind: "backbone", name: name, known: known.keys.sorted())
         }
         if let imageSize {
+            try ConfigLimits.checkImageSize(imageSize)
             let s = imageSize / spec.patchSize * spec.patchSize
             guard s >= spec.patchSize * 2 else {
                 throw PipelineError.invalidOption("image size \(imageSize) is too small for patch \(spec.patchSize)")

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import NN
 import Tensor
 
@@ -43,13 +44,15 @@ public enum Checkpoint {
     /// unless the checkpoint names the same weights (a stored `"unverified"` matches anything).
     public static func load(from directory: URL, backboneSHA256: String? = nil) throws -> Contents {
         let configURL = directory.appendingPathComponent(configFile)
-        guard let data = try? Data(contentsOf: configURL) else {
-            throw VTFusionError.invalidFile(configURL.path, "missing or unreadable checkpoint config")
+        let data: Data
+        do { data = try UserFile.data(configURL.path) } catch {
+            throw VTFusionError.invalidFile(configURL.path, "missing or unreadable checkpoint config: \((error as? UserFileError)?.reason ?? "\(error)")")
         }
         let config: VTFusionConfig
         do { config = try VTFusionConfig.decoder.decode(VTFusionConfig.self, from: data) }
-        catch { throw VTFusionError.invalidFile(configURL.path, "invalid config JSON: \(error)") }
+        catch { throw VTFusionError.invalidFile(configURL.path, "invalid config JSON: \(DecodingErrorText.describe(error))") }
         try config.validate()
+        try ConfigLimits.check(config, file: configURL.path)
         if let expected = backboneSHA256, config.backboneSHA256 != "unverified", expected != config.backboneSHA256 {
             throw VTFusionError.backboneMismatch(expected: expected, found: config.backboneSHA256)
         }

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import UserFiles
 import NN
 import Tensor
 
@@ -28,7 +29,8 @@ public struct PromptLearnerSettings: Codable, Equatable, Sendable {
     /// Reads the settings of a checkpoint directory, `nil` when it has none.
     public static func read(from directory: URL) throws -> PromptLearnerSettings? {
         let url = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data = try UserFile.data(url.path)
         do { return try JSONDecoder().decode(PromptLearnerSettings.self, from: data) } catch {
             throw VTFusionError.invalidFile(url.path, "invalid prompt learner settings: \(error)")
         }

@@ -77,8 +77,13 @@ public final class VTFusionTrainer {
     /// ``saveCheckpoint(to:)`` for the same configuration.
     public func resume(from directory: URL) throws {
         let c = try Checkpoint.load(from: directory)
-        guard c.config == model.config else {
-            throw VTFusionError.invalidConfig("checkpoint config differs from the trainer's model config")
+        let differing = c.config.differences(from: model.config).filter { !VTFusionConfig.extendableOnResume.contains($0) }
+        guard differing.isEmpty else {
+            throw VTFusionError.invalidConfig("checkpoint config differs from the trainer's model config in "
+                                              + differing.joined(separator: ", "))
+        }
+        guard c.step <= model.config.training.totalSteps else {
+            throw VTFusionError.invalidConfig("checkpoint is at step \(c.step), beyond the run's \(model.config.training.totalSteps) steps")
         }
         let head = Set(model.namedParameters().map(\.0))
         try model.load(stateDict: c.parameters.filter { head.contains($0.key) })

@@ -101,14 +101,7 @@ struct DetectCommand: ParsableCommand {
         if !minThreshold.isFinite { throw ValidationError("--min-threshold must be a finite number") }
         if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
-            if !isDir.boolValue { throw ValidationError("--out \(out): exists and is not a folder") }
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-            if !contents.isEmpty && !force {
-                throw ValidationError("--out \(out): folder is not empty; choose a new folder or pass --force to replace the files a run writes")
-            }
-        }
+        try OutputDirectory.check(out, force: force)
     }
 
     func run() throws {

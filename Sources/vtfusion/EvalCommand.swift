@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Inspection
+import UserFiles
 import Tensor
 import VTFusion
 
@@ -61,6 +62,19 @@ struct EvalCommand: ParsableCommand {
 
     @Flag(help: "Print the summary table as JSON instead of Markdown.")
     var json = false
+
+    @Flag(help: "Write into a non-empty --out, replacing only the files an evaluation writes.")
+    var force = false
+
+    func validate() throws {
+        try OutputDirectory.check(out, force: force)
+        if let s = models.imageSize { try CommandLineChecks.imageSize(s) }
+        try models.validateThreads()
+        if !(sigma.isFinite && sigma >= 0 && sigma <= 100) { throw FlagError("--sigma", "expected 0...100, got \(sigma)") }
+        let _: [Int] = try parseIntList(shots, "shots")
+        let _: [UInt64] = try parseIntList(seeds, "seeds")
+        for c in checkpoint { try CommandLineChecks.folder(c, flag: "--checkpoint") }
+    }
 
     func run() throws {
         if let t = models.threads { Threading.threadCount = t }
@@ -130,6 +144,7 @@ struct EvalCommand: ParsableCommand {
         var report = try runner.run(categories: categories)
         report.notes += notes
         let outURL = URL(fileURLWithPath: out)
+        StaleTemporaryFiles.clean(in: outURL)
         try report.write(to: outURL)
         if json {
             print(String(decoding: try report.summary().json(), as: UTF8.self))

@@ -24,6 +24,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Threads for the numeric kernels.")
     var threads: Int?
 
+    /// `--threads`: 1...1024.
+    func validateThreads() throws {
+        if let t = threads { _ = try CommandLineChecks.threadCount(String(t), name: "--threads") }
+    }
+
     /// The backbone spec for `name` (the registry, or the tiny synthetic DINOv2).
     static func spec(_ name: String, imageSize: Int?) throws -> BackboneSpec {
         if name == "dinov2-tiny-random" { return TinyModels.dinov2Spec(imageSize: (imageSize ?? 64) / 8 * 8) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import UserFiles
 import Tensor
 import VTFusion
 
@@ -60,6 +61,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Texture folder for synthetic anomalies (repeatable; default: GIMP patterns if installed).")
     var textures: [String] = []
 
+    @Flag(help: "Write into a non-empty --out, replacing only the files a run writes (the checkpoint files and training.json).")
+    var force = false
+
+    func validate() throws {
+        try CommandLineChecks.training(steps: steps, batch: batch, checkpointEvery: checkpointEvery, learningRate: learningRate,
+                                       syntheticPerImage: syntheticPerImage, textures: textures, imageSize: models.imageSize)
+        try models.validateThreads()
+        // --resume reuses its own checkpoint folder; otherwise the folder must be new or empty unless --force.
+        let hasCheckpoint = FileManager.default.fileExists(atPath: URL(fileURLWithPath: out).appendingPathComponent(Checkpoint.weightsFile).path)
+        if !(resume && hasCheckpoint) { try OutputDirectory.check(out, force: force) }
+    }
+
     func run() throws {
         if let t = models.threads { Threading.threadCount = t }
         let backboneName = models.backbone ?? "dinov2-s-imgfocus"
@@ -111,7 +124,8 @@ struct TrainCommand: ParsableCommand {
         options.resume = resume
         options.sampler.queriesPerEpisode = batch
         let outURL = URL(fileURLWithPath: out)
-        if !resume, FileManager.default.fileExists(atPath: outURL.appendingPathComponent(Checkpoint.weightsFile).path) {
+        for name in StaleTemporaryFiles.clean(in: outURL) { Console.log("removed stale temporary file \(name) of an interrupted run") }
+        if !resume, !force, FileManager.default.fileExists(atPath: outURL.appendingPathComponent(Checkpoint.weightsFile).path) {
             throw ValidationError("\(out) already holds a checkpoint: pass --resume to continue it or choose another --out")
         }
         let run = TrainingRun(model: model, data: trainingData, promptLearner: learner, options: options)

@@ -19,6 +19,12 @@ struct VTFusionCommand: ParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    static func main() {
+        ProcessSetup.installSignalHandlers()
+        do { try ProcessSetup.checkEnvironment() } catch { exit(withError: ValidationError("\(error)")) }
+        main(nil)
+    }
 }
 
 enum VTFusionVersion {

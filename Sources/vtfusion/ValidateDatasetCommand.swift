@@ -8,8 +8,8 @@ struct ValidateDatasetCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a dataset: layout, masks, readable images, image/mask sizes.",
         discussion: """
-        Loads the dataset with the same loaders `eval` and `train` use, then reads the header of every \
-        training image, test image and mask. All problems are listed (it does not stop at the first): missing \
+        Loads the dataset with the same loaders `eval` and `train` use, then fully decodes every \
+        training image, test image and mask (--headers-only reads headers alone: faster, misses truncated pixel data). All problems are listed (it does not stop at the first): missing \
         masks, masks whose size differs from their image's, unreadable or non-image files, empty categories, \
         categories without normal training images, malformed VisA split rows. Exit status 1 when any problem \
         is found, 0 otherwise.
@@ -17,7 +17,7 @@ struct ValidateDatasetCommand: ParsableCommand {
         Examples:
           vtfusion data validate --dataset mvtec:bench
           vtfusion data validate --dataset visa:/data/VisA --categories candle,pcb1
-          vtfusion data validate --dataset folder:~/line3 --decode
+          vtfusion data validate --dataset folder:~/line3 --headers-only
         """
     )
 
@@ -27,8 +27,11 @@ struct ValidateDatasetCommand: ParsableCommand {
     @Option(help: "Comma-separated category names (default: all).")
     var categories: String?
 
-    @Flag(help: "Decode every file fully (slower; also catches truncated pixel data).")
+    @Flag(help: ArgumentHelp("Decode every file fully (the default).", visibility: .hidden))
     var decode = false
+
+    @Flag(help: "Read only image headers (faster; misses truncated pixel data).")
+    var headersOnly = false
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -48,7 +51,7 @@ struct ValidateDatasetCommand: ParsableCommand {
         do { spec = try DatasetSpec(parsing: dataset) } catch { throw ValidationError("\(error)") }
         let names = categories.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let start = Timing.now()
-        let reader: DatasetValidator.SizeReader = decode ? ImageSizeReader.decodedSize(of:) : ImageSizeReader.size(of:)
+        let reader: DatasetValidator.SizeReader = headersOnly ? ImageSizeReader.size(of:) : ImageSizeReader.decodedSize(of:)
         let report = DatasetValidator.validate(spec, categories: names, imageSize: reader) { line in
             Console.log("  " + line)
         }

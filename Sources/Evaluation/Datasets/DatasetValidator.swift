@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// What `DatasetValidator` found: the categories that loaded and every problem (not just the first).
 public struct DatasetValidationReport: Sendable {
@@ -31,7 +32,7 @@ public struct DatasetValidationReport: Sendable {
 /// Loads a dataset with the regular loaders and checks every file, collecting all problems instead of
 /// stopping at the first: categories that fail to load (layout, empty category, CSV rows), anomalous images
 /// without masks (all of them, for MVTec-like and plain-folder layouts), categories without normal training
-/// images, unreadable images or masks (header read through the injected `imageSize`), and masks whose size
+/// images, unreadable images or masks (fully decoded by default, through the injected `imageSize`), and masks whose size
 /// differs from their image's.
 public enum DatasetValidator {
     /// Size reader signature (`ImageSizeReader.size(of:)` by default).
@@ -40,7 +41,7 @@ public enum DatasetValidator {
     /// Validates `spec` (all categories when `categories` is nil). Never throws: problems go in the report.
     /// `progress` receives one line per category.
     public static func validate(_ spec: DatasetSpec, categories: [String]? = nil,
-                                imageSize: SizeReader = ImageSizeReader.size(of:),
+                                imageSize: SizeReader = ImageSizeReader.decodedSize(of:),
                                 progress: ((String) -> Void)? = nil) -> DatasetValidationReport {
         var report = DatasetValidationReport(format: spec.format, root: spec.root)
         let format: DatasetFormat
@@ -49,7 +50,7 @@ public enum DatasetValidator {
             return report
         }
         report.format = format
-        let loaded: [(name: String, result: Result<DatasetCategory, DatasetError>, extra: [DatasetError])]
+        let loaded: [(name: String, result: Result<DatasetCategory, DatasetError>, extra: [DatasetError], lenient: DatasetCategory?)]
         do {
             loaded = try loadEach(format: format, root: spec.root, categories: categories)
         } catch {
@@ -62,6 +63,11 @@ public enum DatasetValidator {
             switch entry.result {
             case .failure(let error):
                 if problems.isEmpty { problems = [error] }
+                if let category = entry.lenient {
+                    let (checked, found) = checkFiles(category, imageSize: imageSize)
+                    problems += found
+                    report.filesChecked += checked
+                }
                 progress?("\(entry.name): failed to load: \(problems.count) problem(s)")
             case .success(let category):
                 let (checked, found) = checkFiles(category, imageSize: imageSize)
@@ -81,26 +87,40 @@ public enum DatasetValidator {
     /// Loads categories one at a time so that one broken category does not hide the others. `extra` holds the
     /// complete list of missing masks when a category failed on one.
     static func loadEach(format: DatasetFormat, root: URL, categories: [String]?) throws
-        -> [(name: String, result: Result<DatasetCategory, DatasetError>, extra: [DatasetError])] {
+        -> [(name: String, result: Result<DatasetCategory, DatasetError>, extra: [DatasetError], lenient: DatasetCategory?)] {
         switch format {
         case .mvtec, .mpdd, .btad:
             let loader = MVTecLayoutLoader(root: root)
             let names = try categories ?? loader.categoryNames()
             let single = DatasetFiles.isDirectory(root.appendingPathComponent("test"))
-            return names.map { name in
+            var entries = names.map { name in
                 let result = capture { try loader.load(categories: [name])[0] }
                 var extra: [DatasetError] = []
+                var lenient: DatasetCategory? = nil
                 if case .failure(.missingMask) = result {
-                    extra = missingMasksMVTec(single ? root : root.appendingPathComponent(name))
+                    let folder = single ? root : root.appendingPathComponent(name)
+                    extra = missingMasksMVTec(folder)
+                    // Report and go on: the category's other files are still checked.
+                    lenient = try? MVTecLayoutLoader.loadCategory(name: name, folder: folder, allowMissingMasks: true)
                 }
-                return (name, result, extra)
+                return (name: name, result: result, extra: extra, lenient: lenient)
             }
+            // Category folders without test/ are not loaded by the loader: say so.
+            if categories == nil && !single {
+                for sub in DatasetFiles.subdirectories(root)
+                where !DatasetFiles.isDirectory(sub.appendingPathComponent("test")) && !sub.lastPathComponent.hasPrefix(".")
+                    && DatasetFiles.isDirectory(sub.appendingPathComponent("train")) {
+                    let problem = DatasetError.unknownLayout(sub, reason: "category folder has train/ but no test/ folder; it is not loaded")
+                    entries.append((name: sub.lastPathComponent, result: .failure(problem), extra: [], lenient: nil))
+                }
+            }
+            return entries
         case .visa:
             let loader = VisALoader(root: root)
             let names: [String]
             do { names = try categories ?? loader.categoryNames() } catch let error as DatasetError {
                 guard case .missingFile = error else { throw error }
-                return [(loader.splitFile.lastPathComponent, .failure(error), missingFilesVisA(loader.splitFile, root: root))]
+                return [(loader.splitFile.lastPathComponent, .failure(error), missingFilesVisA(loader.splitFile, root: root), nil)]
             }
             var csvProblems: [DatasetError]?
             return names.map { name in
@@ -110,13 +130,13 @@ public enum DatasetValidator {
                     if csvProblems == nil { csvProblems = missingFilesVisA(loader.splitFile, root: root) }
                     extra = csvProblems!
                 }
-                return (name, result, extra)
+                return (name, result, extra, nil)
             }
         case .folder:
             let result = capture { try DatasetLoader.load(format: .folder, root: root, categories: categories)[0] }
             var extra: [DatasetError] = []
             if case .failure(.missingMask) = result { extra = missingMasksFolder(root) }
-            return [(FolderLoader(root: root).categoryName, result, extra)]
+            return [(FolderLoader(root: root).categoryName, result, extra, nil)]
         }
     }
 
@@ -183,7 +203,8 @@ public enum DatasetValidator {
 
     /// Every image or mask listed in a VisA split file that does not exist (the loader stops at the first).
     static func missingFilesVisA(_ csv: URL, root: URL) -> [DatasetError] {
-        guard let text = try? String(contentsOf: csv, encoding: .utf8), let records = CSVReader.parse(text),
+        guard let data = try? UserFile.data(csv.path, maxBytes: UserFile.maxTextBytes),
+              let text = String(data: data, encoding: .utf8), let records = CSVReader.parse(text),
               let header = records.first else { return [] }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let columns = ["image", "mask"].compactMap { names.firstIndex(of: $0) }

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// Seeded choice of k reference images, deterministic across runs and machines.
 ///
@@ -122,7 +123,9 @@ public struct FewShotPlan: Codable, Equatable, Sendable {
     /// Reads a plan written by ``write(to:)``.
     /// - Throws: ``DatasetError/notFound(_:)`` or ``DatasetError/badSelection(_:reason:)``.
     public static func load(from url: URL) throws -> FewShotPlan {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DatasetError.notFound(url) }
+        guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError.notFound(url) }
+        let data: Data
+        do { data = try UserFile.data(url.path) } catch { throw DatasetError.badSelection(url, reason: "\(error)") }
         do { return try JSONDecoder().decode(FewShotPlan.self, from: data) } catch {
             throw DatasetError.badSelection(url, reason: "not a few-shot plan: \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import UserFiles
 
 /// Reads image sizes from file headers with Imaging's codecs: the adapter to inject into
 /// ``DatasetCategory/validateMasks(imageSize:)`` and ``DatasetValidator``.
@@ -12,7 +13,7 @@ public enum ImageSizeReader {
     /// Bytes read for the header before falling back to the whole file.
     public static var prefixBytes = 256 * 1024
 
-    /// Displayed `(width, height)` of a PNG or JPEG file.
+    /// Displayed `(width, height)` of a PNG, JPEG, BMP or TIFF file.
     /// - Throws: `ImageError` naming the file (missing, empty, unknown format, corrupt header).
     public static func size(of url: URL) throws -> (width: Int, height: Int) {
         let path = url.path
@@ -25,7 +26,7 @@ public enum ImageSizeReader {
         } catch {
             // Short file read entirely: the error stands. Otherwise retry on the whole file.
             if prefix.complete { throw error }
-            bytes = try ImageCodec.readFile(path)
+            bytes = try ImageCodec.readImage(path)
             header = try ImageCodec.header(of: bytes, name: path)
         }
         if header.format == .jpeg, let o = EXIF.orientation(jpeg: bytes), (5...8).contains(o) {
@@ -41,16 +42,13 @@ public enum ImageSizeReader {
         return (image.width, image.height)
     }
 
-    /// Up to `count` leading bytes of a file and whether that is the whole file.
+    /// Up to `count` leading bytes of a file and whether that is the whole file (regular files only).
     static func readPrefix(_ path: String, count: Int) throws -> (bytes: [UInt8], complete: Bool) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageError.notFound(path: path) }
-        defer { try? handle.close() }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw ImageError.notFound(path: path)
+        let (bytes, size): ([UInt8], Int)
+        do { (bytes, size) = try UserFile.prefix(path, count: count, maxBytes: ImageCodec.maxFileBytes) } catch let e as UserFileError {
+            throw ImageError(e)
         }
-        let data = (try? handle.read(upToCount: count)) ?? Data()
-        if data.isEmpty { throw ImageError.empty(path: path) }
-        return ([UInt8](data), data.count < count)
+        if bytes.isEmpty { throw ImageError.empty(path: path) }
+        return (bytes, bytes.count >= size)
     }
 }

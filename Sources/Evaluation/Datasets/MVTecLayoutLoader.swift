@@ -56,12 +56,19 @@ public struct MVTecLayoutLoader: Sendable {
     }
 
     /// Loads one category folder (`folder/train`, `folder/test`, `folder/ground_truth`).
-    static func loadCategory(name: String, folder: URL) throws -> DatasetCategory {
+    ///
+    /// A category whose anomalous images have no masks at all (no `ground_truth/` masks for any of them,
+    /// as in some BTAD-like exports) loads with `maskPath == nil` for them: image metrics work, pixel
+    /// metrics are not available. Some masks present but one missing is an error
+    /// (``DatasetError/missingMask(image:searched:)``) unless `allowMissingMasks` (used by the validator to
+    /// check the rest of such a category).
+    static func loadCategory(name: String, folder: URL, allowMissingMasks: Bool = false) throws -> DatasetCategory {
         let train = folder.appendingPathComponent("train")
         let trainGood = normalFolderNames.flatMap { DatasetFiles.images(in: train.appendingPathComponent($0)) }
         let testFolder = folder.appendingPathComponent("test")
         let truth = folder.appendingPathComponent("ground_truth")
         var test: [DatasetSample] = []
+        var missing: [(image: URL, searched: URL)] = []
         for sub in DatasetFiles.subdirectories(testFolder) {
             let kind = sub.lastPathComponent
             let images = DatasetFiles.images(in: sub)
@@ -73,14 +80,19 @@ public struct MVTecLayoutLoader: Sendable {
             }
             let masks = MaskIndex(folder: truth.appendingPathComponent(kind))
             for image in images {
-                guard let mask = masks.mask(for: image) else {
-                    throw DatasetError.missingMask(image: image, searched: masks.folder)
-                }
+                let mask = masks.mask(for: image)
+                if mask == nil { missing.append((image, masks.folder)) }
                 test.append(DatasetSample(imagePath: image, label: .anomalous, maskPath: mask, category: name,
                                           defectType: kind))
             }
         }
         guard !test.isEmpty else { throw DatasetError.emptyCategory(name: name, folder: testFolder) }
+        let anomalous = test.filter(\.isAnomalous).count
+        let anyMask = !DatasetFiles.images(in: truth).isEmpty
+            || DatasetFiles.subdirectories(truth).contains { !DatasetFiles.images(in: $0).isEmpty }
+        if let first = missing.first, missing.count < anomalous || anyMask, !allowMissingMasks {
+            throw DatasetError.missingMask(image: first.image, searched: first.searched)
+        }
         return DatasetCategory(name: name, trainGood: trainGood, test: test)
     }
 }

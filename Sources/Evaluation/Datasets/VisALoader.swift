@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// Loader for VisA through its split file (`split_csv/1cls.csv`).
 ///
@@ -40,7 +41,7 @@ public struct VisALoader: Sendable {
     private func parse() throws -> [String: DatasetCategory] {
         guard DatasetFiles.isFile(splitFile) else { throw DatasetError.notFound(splitFile) }
         let text: String
-        do { text = try String(contentsOf: splitFile, encoding: .utf8) } catch {
+        do { text = try String(decoding: UserFile.data(splitFile.path, maxBytes: UserFile.maxTextBytes), as: UTF8.self) } catch {
             throw DatasetError.badRow(file: splitFile, line: 1, reason: "not readable as UTF-8 text")
         }
         guard let records = CSVReader.parse(text), let header = records.first else {

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import VTFusion
 
 extension TrainingSource {
@@ -27,7 +28,9 @@ public struct BenchmarkSplit: Decodable {
     /// The split of the dataset at `root`, or `nil` when it has no `benchmark.json`.
     public static func read(root: URL) throws -> BenchmarkSplit? {
         let url = root.appendingPathComponent("benchmark.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data: Data
+        do { data = try UserFile.data(url.path) } catch { throw DatasetError.badSelection(url, reason: "\(error)") }
         do { return try JSONDecoder().decode(BenchmarkSplit.self, from: data) } catch {
             throw DatasetError.badSelection(url, reason: "not a benchmark manifest: \(error)")
         }

@@ -42,9 +42,11 @@ public final class ProtocolRunner {
         var report = EvaluationReport(plan: plan, methods: methods.map(\.name), shots: options.shots, seeds: options.seeds)
         let pre = extractor.preprocessor
         let size = pre.imageSize
+        var unmasked: [String] = []
         for category in categories {
             let t0 = Date()
             let test = try loadTestSet(category, features: methods.contains { if case .inspection = $0.kind { return false }; return true })
+            if !test.hasMasks { unmasked.append(category.name) }
             let object = TrainingSource.objectName(forCategory: category.name)
             // Features of every reference any selection uses.
             let refURLs = Array(Set(plan.selections.filter { $0.category == category.name }
@@ -98,6 +100,7 @@ public final class ProtocolRunner {
             log?(String(format: "evaluated %@ (%d test images) in %.1f s", category.name, test.samples.count,
                         Date().timeIntervalSince(t0)))
         }
+        if !unmasked.isEmpty { report.notes.append(Self.noMasksNote(unmasked)) }
         return report
     }
 

@@ -1,5 +1,6 @@
 import Inspection
 import Foundation
+import UserFiles
 import Imaging
 
 /// The output of `vtfusion detect` (and the per-image part of `vtfusion eval`): what was run, how the
@@ -175,8 +176,12 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         var isDir: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
             ? url.appendingPathComponent(jsonFile) : url
-        guard let data = FileManager.default.contents(atPath: file.path) else {
+        guard FileManager.default.fileExists(atPath: file.path) else {
             throw ReportError.missing(path: file.path, what: "results file")
+        }
+        let data: Data
+        do { data = try UserFile.data(file.path) } catch let e as UserFileError {
+            throw ReportError.unreadable(path: file.path, reason: e.reason)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -195,9 +200,14 @@ public struct DetectionResults: Codable, Equatable, Sendable {
     }
 }
 
-/// CSV escaping (RFC 4180).
+/// CSV escaping (RFC 4180) of text cells, with formula injection neutralised: a cell starting with
+/// `=`, `+`, `-`, `@`, tab or carriage return gets a leading single quote, so spreadsheets show it as text.
 enum CSVText {
-    static func escape(_ s: String) -> String {
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    static func escape(_ text: String) -> String {
+        var s = text
+        if let first = s.unicodeScalars.first, formulaStarts.contains(Character(first)) { s = "'" + s }
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 import Imaging
 
 /// A single-file HTML5 report of a `vtfusion detect` or `vtfusion eval` output directory.
@@ -91,7 +92,7 @@ public struct HTMLReport {
             var rows: [MetricsTable.Row]
             var mean: MetricsTable.Row?
         }
-        guard let data = FileManager.default.contents(atPath: url.path),
+        guard let data = try? UserFile.data(url.path),
               let doc = try? JSONDecoder().decode(Document.self, from: data),
               doc.rows.allSatisfy({ $0.values.count == doc.columns.count }) else { return nil }
         return Metrics(title: url.deletingPathExtension().lastPathComponent, rowHeader: doc.rowHeader,
@@ -103,8 +104,8 @@ public struct HTMLReport {
         var budget = embedLimit
         var linked = 0
         func imageSource(_ rel: String, in dir: URL) -> String? {
-            let url = dir.appendingPathComponent(rel)
-            guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+            guard let url = EmbeddablePath.resolve(rel, under: dir),
+                  let data = try? UserFile.data(url.path, maxBytes: 64 << 20) else { return nil }
             if data.count <= budget {
                 budget -= data.count
                 return "data:image/png;base64," + data.base64EncodedString()
@@ -159,7 +160,7 @@ public struct HTMLReport {
     // MARK: parts
 
     func renderMetrics(_ m: Metrics) -> String {
-        func cell(_ v: Double?) -> String { v.map { String(format: "%.1f", $0 * 100) } ?? "-" }
+        func cell(_ v: Double?) -> String { v.map { String(format: "%.1f", $0 * 100) } ?? "n/a" }
         var html = "<h2>Metrics: \(Self.escape(m.title))</h2>\n<table>\n<tr><th>\(Self.escape(m.rowHeader))</th>"
         html += m.columns.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr>\n"
         for row in m.rows {

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Values are fractions (AUROC 0.968); Markdown shows them as percentages with one decimal ("96.8") by
 /// default, CSV and JSON keep full precision. A missing value (metric undefined for that category, e.g. no
-/// masks) is `nil`: "-" in Markdown, an empty CSV field, `null` in JSON. The mean row averages, per column,
+/// masks) is `nil`: "n/a" in Markdown, an empty CSV field, `null` in JSON. The mean row averages, per column,
 /// the categories that have a value (the field's convention: metric per category, then the mean).
 public struct MetricsTable: Codable, Equatable, Sendable {
     /// One table row.
@@ -76,7 +76,7 @@ public struct MetricsTable: Codable, Equatable, Sendable {
     ///   - scale: multiplier for display (100 = percent).
     ///   - decimals: digits after the point.
     public func markdown(scale: Double = 100, decimals: Int = 1) -> String {
-        func cell(_ v: Double?) -> String { v.map { String(format: "%.\(decimals)f", $0 * scale) } ?? "-" }
+        func cell(_ v: Double?) -> String { v.map { String(format: "%.\(decimals)f", $0 * scale) } ?? "n/a" }
         var lines = ["| " + ([rowHeader] + columns).map(Self.escapeMarkdown).joined(separator: " | ") + " |",
                      "|" + String(repeating: "---|", count: columns.count + 1)]
         for row in rows {

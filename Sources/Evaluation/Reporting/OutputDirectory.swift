@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// The output-directory policy of `vtfusion detect`: never overwrite a user's files silently.
 ///
@@ -15,12 +16,37 @@ public enum OutputDirectory {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw ReportError.notADirectory(path: url.path) }
+            // Temporary files of an interrupted run (ours, by name and dead writer) are not the user's.
+            for sub in ["", "maps", "overlays", "panels"] { StaleTemporaryFiles.clean(in: sub.isEmpty ? url : url.appendingPathComponent(sub)) }
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
             if !contents.isEmpty && !force { throw ReportError.outputNotEmpty(path: url.path) }
         } else {
+            if let problem = creationProblem(url.path) { throw ReportError.unreadable(path: url.path, reason: problem) }
             do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-                throw ReportError.unreadable(path: url.path, reason: "cannot create directory: \(error.localizedDescription)")
+                throw ReportError.unreadable(path: url.path, reason: "cannot create directory: \(creationProblem(url.path) ?? error.localizedDescription)")
             }
+        }
+    }
+
+    /// Why a folder cannot be created at `path` (its nearest existing ancestor is a file or not writable),
+    /// or nil when nothing is visibly wrong.
+    public static func creationProblem(_ path: String) -> String? { UserFile.folderCreationProblem(path) }
+
+    /// The up-front check of an output folder flag (`--out`) before any long work: it must be new or empty
+    /// unless `force`, must not be a file, and must be creatable. Throws ``FlagError`` naming `flag`.
+    public static func check(_ path: String, force: Bool, flag: String = "--out") throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw FlagError(flag, "\(path) exists and is not a folder") }
+            // Our own temporary files of an interrupted run do not count (the run removes them).
+            let contents = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { StaleTemporaryFiles.ownerPID($0) == nil }
+            if !contents.isEmpty && !force {
+                throw FlagError(flag, "\(path) is not empty; choose a new folder or pass --force to replace the files a run writes")
+            }
+            if !fm.isWritableFile(atPath: path) { throw FlagError(flag, "\(path) is not writable (read-only folder or no permission)") }
+        } else if let problem = creationProblem(path) {
+            throw FlagError(flag, "cannot create \(path): \(problem)")
         }
     }
 

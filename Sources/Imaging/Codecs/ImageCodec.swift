@@ -1,7 +1,8 @@
 import Foundation
+import UserFiles
 
 /// Container formats the codecs understand.
-public enum ImageFormat: String, Sendable { case png, jpeg }
+public enum ImageFormat: String, Sendable { case png, jpeg, bmp, tiff }
 
 /// Decoding limits and behaviour.
 public struct DecodeOptions: Sendable {
@@ -28,7 +29,7 @@ public struct ImageHeader: Sendable, Equatable {
     public var bitDepth: Int
 }
 
-/// PNG/JPEG decoding and PNG encoding. All entry points throw `ImageError` naming the file.
+/// PNG/JPEG/BMP/TIFF decoding and PNG encoding. All entry points throw `ImageError` naming the file.
 public enum ImageCodec {
     static let pngMagic: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -37,33 +38,33 @@ public enum ImageCodec {
         if bytes.isEmpty { throw ImageError.empty(path: name) }
         if bytes.count >= 8 && Array(bytes[0..<8]) == pngMagic { return .png }
         if bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF { return .jpeg }
+        if bytes.count >= 2 && bytes[0] == 0x42 && bytes[1] == 0x4D { return .bmp }
+        if bytes.count >= 4 && ((bytes[0] == 0x49 && bytes[1] == 0x49 && bytes[2] == 0x2A && bytes[3] == 0)
+                                || (bytes[0] == 0x4D && bytes[1] == 0x4D && bytes[2] == 0 && (bytes[3] == 0x2A || bytes[3] == 0x2B))) {
+            return .tiff
+        }
         let magic = bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
         throw ImageError.unknownFormat(path: name, magic: magic)
     }
 
-    /// Reads a whole file, mapping failures to `ImageError` (POSIX read straight into the array).
-    public static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ImageError.notFound(path: path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ImageError.notFound(path: path) }
-        let size = Int(st.st_size)
-        if size == 0 { throw ImageError.empty(path: path) }
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
-            var done = 0
-            while done < size {
-                let n = read(fd, buf.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                done += n
-            }
-            failed = done != size
-            count = done
+    /// Largest image file read (bytes); larger files are refused before any byte is read.
+    public static let maxFileBytes = UserFile.maxImageBytes
+
+    /// Reads a whole regular file (at most `maxBytes`), mapping failures to `ImageError`; no format check.
+    public static func readFile(_ path: String, maxBytes: Int = maxFileBytes) throws -> [UInt8] {
+        do { return try UserFile.read(path, maxBytes: maxBytes) } catch let e as UserFileError { throw ImageError(e) }
+    }
+
+    /// Reads an image file: the leading bytes are sniffed first, so a large file that is not an image is
+    /// refused without reading it; then the whole file (at most `maxBytes`).
+    public static func readImage(_ path: String, maxBytes: Int = maxFileBytes) throws -> [UInt8] {
+        do {
+            let head = try UserFile.prefix(path, count: 16)
+            _ = try format(of: head.bytes, name: path)
+            return try UserFile.read(path, maxBytes: maxBytes)
+        } catch let e as UserFileError {
+            throw ImageError(e)
         }
-        if failed { throw ImageError.corrupt(path: path, reason: "short read (\(bytes.count) of \(size) bytes)") }
-        return bytes
     }
 
     /// Header of an in-memory file.
@@ -71,12 +72,14 @@ public enum ImageCodec {
         switch try format(of: bytes, name: name) {
         case .png: return try PNGDecoder.header(bytes, name: name)
         case .jpeg: return try JPEGDecoder.header(bytes, name: name)
+        case .bmp: return try BMPDecoder.header(bytes, name: name)
+        case .tiff: return try TIFFDecoder.header(bytes, name: name)
         }
     }
 
     /// Header of a file on disk.
     public static func header(path: String) throws -> ImageHeader {
-        try header(of: readFile(path), name: path)
+        try header(of: readImage(path), name: path)
     }
 
     /// Decodes to 8 bits with the file's own channel count (1, 2, 3 or 4). 16-bit PNG samples keep their
@@ -90,17 +93,19 @@ public enum ImageCodec {
             var img = try JPEGDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
             if options.applyOrientation, let o = EXIF.orientation(jpeg: bytes), o != 1 { img = img.oriented(exif: o) }
             return img
+        case .bmp: return try BMPDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
+        case .tiff: return try TIFFDecoder.decode(bytes, name: name, maxPixels: options.maxPixels)
         }
     }
 
     /// Decodes a file to 8 bits (see `decode(_:name:options:)`).
     public static func decode(path: String, options: DecodeOptions = .init()) throws -> Image8 {
-        try decode(readFile(path), name: path, options: options)
+        try decode(readImage(path), name: path, options: options)
     }
 
     /// Decodes a file keeping 16-bit precision: 16-bit PNG samples as stored, 8-bit data widened by 257.
     public static func decode16(path: String, options: DecodeOptions = .init()) throws -> Image16 {
-        let bytes = try readFile(path)
+        let bytes = try readImage(path)
         if try format(of: bytes, name: path) == .png {
             let raw = try PNGDecoder.decode(bytes, name: path, maxPixels: options.maxPixels)
             return raw.depth == 16 ? raw.as16() : raw.as8().to16()

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 
 /// Errors reading texture sources; each names the file or folder.
 public enum TextureError: Error, LocalizedError, CustomStringConvertible, Equatable {
@@ -57,8 +58,9 @@ public enum GimpPattern {
 
     /// Reads a `.pat` file.
     public static func read(path: String) throws -> (name: String, image: Image8) {
-        guard let d = FileManager.default.contents(atPath: path) else { throw ImageError.notFound(path: path) }
-        return try decode([UInt8](d), path: path)
+        let d: [UInt8]
+        do { d = try UserFile.read(path, maxBytes: UserFile.maxImageBytes) } catch let e as UserFileError { throw ImageError(e) }
+        return try decode(d, path: path)
     }
 
     /// Encodes an 8-bit image (1-4 channels) as a version-1 `.pat`.

@@ -1,4 +1,5 @@
 import Foundation
+import UserFiles
 /// A minimal reader for zip files (Python wheels, OpenArena .pk3 texture packs): the central directory, and entries stored (method 0) or
 /// deflated (method 8, inflated by ``Inflate``), CRC-32 checked. No zip64, no encryption.
 public struct ZipArchive: Sendable {
@@ -21,8 +22,8 @@ public struct ZipArchive: Sendable {
     /// Reads the archive at `url` (memory-mapped).
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CompressionError.badArchive(file: url.path, reason: error.localizedDescription)
+        do { try UserFile.check(url.path); data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw CompressionError.badArchive(file: url.path, reason: (error as? UserFileError)?.reason ?? error.localizedDescription)
         }
         try self.init(data: data, file: url.path)
     }
