@@ -81,7 +81,7 @@ public final class InspectionModel: @unchecked Sendable {
         var channels: [EvidenceCalibration.Channel] = spec.channels.indices.map { c in
             let v = normals.map { $0.values[c] }
             let mean = v.reduce(0, +) / Double(v.count)
-            let sd = v.count >= 3 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+            let sd = v.count >= 2 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
             return .init(name: spec.channels[c].description, mean: mean, scale: max(sd, 0.1 * abs(mean), 1e-6),
                          normalValues: v, syntheticZ: [:])
         }
