@@ -116,6 +116,9 @@ struct BuildBenchCommand: ParsableCommand {
 
     /// Benchmark v2 (``BenchmarkBuilderV2``).
     func runV2(outPath: String, start: Double) throws {
+        if categories != 10 || auxiliaryFraction != 0.5 {
+            Console.log("note: --categories and --auxiliary-fraction apply to version 1; version 2 builds 8 auxiliary + 6 target categories")
+        }
         var config = BenchmarkV2Config(textureDirectories: try textureDirectories())
         config.imageSize = size ?? 256
         config.trainGood = trainGood ?? 8
