@@ -43,9 +43,15 @@ final class FamilyBreakdownTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         XCTAssertNil(BenchmarkFamilies.read(root: dir))
-        try Data(#"{"version": 2, "families": {"scratch": "local", "blur": "global"}, "categories": []}"#.utf8)
-            .write(to: dir.appendingPathComponent("benchmark.json"))
+        try Data(#"""
+            {"version": 2, "families": {"scratch": "local", "blur": "global"}, "categories": [
+             {"name": "c00_a", "role": "auxiliary", "kind": "surface", "sources": ["a.pat"]},
+             {"name": "c01_b", "role": "target", "kind": "object", "sources": ["b.pat", "c.pat"]}]}
+            """#.utf8).write(to: dir.appendingPathComponent("benchmark.json"))
         XCTAssertEqual(BenchmarkFamilies.read(root: dir), ["scratch": "local", "blur": "global"])
+        let split = try XCTUnwrap(try BenchmarkSplit.read(root: dir))
+        XCTAssertEqual(split.auxiliary, ["c00_a"])
+        XCTAssertEqual(split.target, ["c01_b"])
         var r = report()
         r.families = BenchmarkFamilies.read(root: dir)
         let out = dir.appendingPathComponent("report")
