@@ -24,8 +24,16 @@ struct BuildBenchCommand: ParsableCommand {
         An existing non-empty output folder is refused unless --force; with --force only the categories of a \
         previous benchmark there (listed in its benchmark.json) are replaced, anything else is kept.
 
+        --version 2 builds benchmark v2: 8 auxiliary + 6 target categories of 256 px images (--size 256-512), \
+        surfaces and textured objects on a background; local defects (scratch, crack, hole, stain, \
+        contamination, cut_paste; small ~8-15 px flaws and larger ones) and global anomalies (texture_scale, \
+        orientation, color_shift, contrast, blur, noise, density; mask = the whole affected area, mean \
+        brightness kept). benchmark.json has "version": 2, "families" (family -> local|global) and each \
+        category's source files; target categories use files no auxiliary category uses.
+
         Examples:
           vtfusion data build-bench --out bench
+          vtfusion data build-bench --version 2 --out bench2
           vtfusion data build-bench --out big --categories 16 --size 256 --per-defect 5
           vtfusion data build-bench --out mine --textures ~/surfaces --seed 3 --force
         """
@@ -34,20 +42,23 @@ struct BuildBenchCommand: ParsableCommand {
     @Option(help: "Output folder (MVTec AD layout).")
     var out: String
 
-    @Option(help: "Number of categories (textures).")
+    @Option(help: "Benchmark version: 1 (128 px, local defects) or 2 (256 px, surfaces and objects, local and global anomalies).")
+    var version: Int = 1
+
+    @Option(help: "Number of categories (textures; version 1 only: version 2 builds 8 auxiliary + 6 target).")
     var categories: Int = 10
 
-    @Option(help: "Image side in pixels.")
-    var size: Int = 128
+    @Option(help: "Image side in pixels (default 128; version 2: 256).")
+    var size: Int?
 
-    @Option(name: .customLong("train-good"), help: "Normal training images per category.")
-    var trainGood: Int = 8
+    @Option(name: .customLong("train-good"), help: "Normal training images per category (default 8; version 2: 8).")
+    var trainGood: Int?
 
-    @Option(name: .customLong("test-good"), help: "Normal test images per category.")
-    var testGood: Int = 4
+    @Option(name: .customLong("test-good"), help: "Normal test images per category (default 4; version 2: 10).")
+    var testGood: Int?
 
-    @Option(name: .customLong("per-defect"), help: "Test images per defect family per category (6 families).")
-    var perDefect: Int = 2
+    @Option(name: .customLong("per-defect"), help: "Test images per defect family per category (default 2; version 2: 3).")
+    var perDefect: Int?
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
@@ -65,9 +76,10 @@ struct BuildBenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard version == 1 || version == 2 else { throw ValidationError("--version must be 1 or 2") }
         guard categories >= 1 else { throw ValidationError("--categories must be at least 1") }
-        guard size >= 32 else { throw ValidationError("--size must be at least 32 pixels") }
-        guard trainGood >= 1, testGood >= 0, perDefect >= 1 else {
+        guard (size ?? 32) >= 32 else { throw ValidationError("--size must be at least 32 pixels") }
+        guard (trainGood ?? 1) >= 1, (testGood ?? 0) >= 0, (perDefect ?? 1) >= 1 else {
             throw ValidationError("--train-good and --per-defect must be at least 1, --test-good at least 0")
         }
         guard (0...1).contains(auxiliaryFraction) else { throw ValidationError("--auxiliary-fraction must be in 0...1") }
@@ -77,15 +89,16 @@ struct BuildBenchCommand: ParsableCommand {
         let start = Timing.now()
         let outPath = (out as NSString).expandingTildeInPath
         try BenchOutputFolder.prepare(outPath, force: force)
+        if version == 2 { return try runV2(outPath: outPath, start: start) }
         var config = BenchmarkConfig(textureDirectories: try textureDirectories())
         config.categories = categories
-        config.imageSize = size
-        config.trainGood = trainGood
-        config.testGood = testGood
-        config.defectsPerFamily = perDefect
+        config.imageSize = size ?? 128
+        config.trainGood = trainGood ?? 8
+        config.testGood = testGood ?? 4
+        config.defectsPerFamily = perDefect ?? 2
         config.seed = seed
         config.auxiliaryFraction = auxiliaryFraction
-        Console.log("building \(categories) categories of \(size)x\(size) images from "
+        Console.log("building \(categories) categories of \(config.imageSize)x\(config.imageSize) images from "
                     + config.textureDirectories.joined(separator: ", "))
         let progress = ProgressReporter()
         let manifest = try BenchmarkBuilder.build(config, into: outPath) { done, total, category in
@@ -99,6 +112,49 @@ struct BuildBenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
         }
         report(manifest, outPath: outPath, elapsed: elapsed)
+    }
+
+    /// Benchmark v2 (``BenchmarkBuilderV2``).
+    func runV2(outPath: String, start: Double) throws {
+        if categories != 10 || auxiliaryFraction != 0.5 {
+            Console.log("note: --categories and --auxiliary-fraction apply to version 1; version 2 builds 8 auxiliary + 6 target categories")
+        }
+        var config = BenchmarkV2Config(textureDirectories: try textureDirectories())
+        config.imageSize = size ?? 256
+        config.trainGood = trainGood ?? 8
+        config.testGood = testGood ?? 10
+        config.perFamily = perDefect ?? 3
+        config.seed = seed
+        let total = config.auxiliarySurfaces + config.auxiliaryObjects + config.targetSurfaces + config.targetObjects
+        Console.log("building benchmark v2: \(total) categories of \(config.imageSize)x\(config.imageSize) images from "
+                    + config.textureDirectories.joined(separator: ", "))
+        let progress = ProgressReporter()
+        let m = try BenchmarkBuilderV2.build(config, into: outPath) { done, total, category in
+            progress.update(done, total, phase: "building", unit: "categories", detail: "\(category.name) written",
+                            force: true)
+        }
+        let elapsed = Timing.now() - start
+        if json {
+            let encoder = JSONEncoder.pretty
+            encoder.outputFormatting.insert(.withoutEscapingSlashes)
+            print(String(decoding: try encoder.encode(m), as: UTF8.self))
+        }
+        let masks = m.categories.reduce(0) { $0 + $1.defects.values.reduce(0, +) }
+        let images = m.categories.reduce(0) { $0 + $1.trainGood + $1.testGood } + masks
+        let local = m.families.filter { $0.value == "local" }.keys.sorted()
+        let global = m.families.filter { $0.value == "global" }.keys.sorted()
+        let lines = [
+            "wrote benchmark v2: \(m.categories.count) categories, \(images) images and \(masks) masks to \(outPath) in "
+                + Console.seconds(elapsed),
+            "per category: \(config.trainGood) train/good, \(config.testGood) test/good, \(config.perFamily) per family",
+            "local families:  \(local.joined(separator: ", "))",
+            "global families: \(global.joined(separator: ", "))",
+            "auxiliary (may be used for training): \(m.auxiliary.joined(separator: ", "))",
+            "target (never trained on):            \(m.target.joined(separator: ", "))",
+            "split, families and sources recorded in \(outPath)/benchmark.json and README.txt",
+            "check it with: vtfusion data validate --dataset mvtec:\(outPath)",
+        ]
+        for l in lines { json ? Console.log(l) : print(l) }
     }
 
     /// `--textures` (checked to exist), or the discovered defaults (extracting OpenArena's on first use).
@@ -130,8 +186,8 @@ struct BuildBenchCommand: ParsableCommand {
         let lines = [
             "wrote \(m.categories.count) categories, \(images) images and \(masks) masks to \(outPath) in "
                 + Console.seconds(elapsed),
-            "per category: \(trainGood) train/good, \(testGood) test/good, \(defective) defective test images "
-                + "(\(perDefect) each of \(m.categories.first?.defects.keys.sorted().joined(separator: ", ") ?? "-"))",
+            "per category: \(trainGood ?? 8) train/good, \(testGood ?? 4) test/good, \(defective) defective test images "
+                + "(\(perDefect ?? 2) each of \(m.categories.first?.defects.keys.sorted().joined(separator: ", ") ?? "-"))",
             "auxiliary (may be used for training): \(m.auxiliary.joined(separator: ", "))",
             "target (never trained on):            \(m.target.joined(separator: ", "))",
             "split and textures recorded in \(outPath)/benchmark.json and README.txt",

@@ -36,6 +36,9 @@ public struct EvaluationReport: Codable {
     public var runs: [Run] = []
     /// Remarks printed with the tables (e.g. why a baseline is not applicable).
     public var notes: [String] = []
+    /// Defect family (test/ folder name) -> "local" | "global", from the dataset's benchmark.json (v2);
+    /// `nil` when the dataset has none. With it the report adds ``familyTable()``.
+    public var families: [String: String]?
 
     public init(plan: FewShotPlan, methods: [String], shots: [Int], seeds: [UInt64]) {
         self.plan = plan; self.methods = methods; self.shots = shots; self.seeds = seeds
@@ -78,12 +81,51 @@ public struct EvaluationReport: Codable {
         return t
     }
 
-    /// Markdown: the summary, the notes, then every per-category table.
+    /// Image AUROC of one run restricted to the good test images and those of the defect types in
+    /// `defects`; `nil` when either side is empty or the scores are unusable.
+    static func imageAUROC(_ r: Run, defects: Set<String>) -> Double? {
+        let selected = r.scores.filter { !$0.anomalous || defects.contains($0.defect) }
+        let labels = selected.map(\.anomalous)
+        guard labels.contains(true), labels.contains(false) else { return nil }
+        return try? ClassificationMetrics.auroc(scores: selected.map(\.score), labels: labels)
+    }
+
+    /// Image AUROC per defect family and per family kind ("local", "global"): rows = families (sorted, with
+    /// their kind), then "all local" / "all global"; columns = "<method>, k=<k>". A family's value is the
+    /// AUROC of the good test images vs that family's images, per (category, seed) run, averaged over the
+    /// runs that have both. `nil` when ``families`` is not set.
+    public func familyTable() -> MetricsTable? {
+        guard let fams = families, !fams.isEmpty else { return nil }
+        var columns: [(String, Int)] = []
+        for m in methods { for k in shots where runs.contains(where: { $0.method == m && $0.k == k }) { columns.append((m, k)) } }
+        guard !columns.isEmpty else { return nil }
+        var t = MetricsTable(columns: columns.map { "\($0.0), k=\($0.1)" }, rowHeader: "defect family (kind)",
+                             meanName: "mean of rows")
+        func row(_ defects: Set<String>) -> [Double?] {
+            columns.map { m, k in
+                let v = runs.filter { $0.method == m && $0.k == k }.compactMap { Self.imageAUROC($0, defects: defects) }
+                return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+            }
+        }
+        for f in fams.keys.sorted() { t.addRow("\(f) (\(fams[f]!))", values: row([f])) }
+        for kind in ["local", "global"] {
+            let members = Set(fams.filter { $0.value == kind }.keys)
+            if !members.isEmpty { t.addRow("all \(kind)", values: row(members)) }
+        }
+        return t
+    }
+
+    /// Markdown: the summary, the notes, the per-family breakdown (when ``families`` is set), then every
+    /// per-category table.
     public func markdown() -> String {
         var s = "## Summary (mean over categories; per category the mean over \(seeds.count) seed(s))\n\n"
         s += summary().markdown()
         for n in notes { s += "\n- " + n }
         if !notes.isEmpty { s += "\n" }
+        if let ft = familyTable() {
+            s += "\n## Image AUROC per defect family (good test images vs that family; mean over categories and seeds)\n\n"
+            s += ft.markdown()
+        }
         for m in methods {
             for k in shots {
                 guard let t = table(method: m, k: k) else { continue }
@@ -115,7 +157,7 @@ public struct EvaluationReport: Codable {
         String(s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
     }
 
-    /// Writes `summary.{md,csv,json}`, `tables/<method>_k<k>.{md,csv,json}`, `kshot_plan.json`,
+    /// Writes `summary.{md,csv,json}`, `families.{md,csv,json}` (when ``families`` is set), `tables/<method>_k<k>.{md,csv,json}`, `kshot_plan.json`,
     /// `image_scores.csv` and `runs.json` (everything, including per-image scores) into `directory`.
     /// Returns the written paths.
     @discardableResult
@@ -138,11 +180,29 @@ public struct EvaluationReport: Codable {
                 try put(try t.json(), base.appendingPathExtension("json"))
             }
         }
+        if let ft = familyTable() {
+            try put(Data(ft.markdown().utf8), directory.appendingPathComponent("families.md"))
+            try put(Data(ft.csv().utf8), directory.appendingPathComponent("families.csv"))
+            try put(try ft.json(), directory.appendingPathComponent("families.json"))
+        }
         try put(try plan.jsonData(), directory.appendingPathComponent("kshot_plan.json"))
         try put(Data(scoresCSV().utf8), directory.appendingPathComponent("image_scores.csv"))
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try put(try e.encode(self), directory.appendingPathComponent("runs.json"))
         return written
+    }
+}
+
+/// The defect families of a benchmark (`families` in `benchmark.json`, written by benchmark v2).
+public enum BenchmarkFamilies {
+    struct File: Decodable { var families: [String: String]? }
+
+    /// Family -> "local" | "global" of the dataset at `root`; `nil` when it has no benchmark.json or the
+    /// file has no `families` (v1).
+    public static func read(root: URL?) -> [String: String]? {
+        guard let root, let data = FileManager.default.contents(atPath: root.appendingPathComponent("benchmark.json").path),
+              let f = try? JSONDecoder().decode(File.self, from: data) else { return nil }
+        return f.families
     }
 }

@@ -40,6 +40,7 @@ public final class ProtocolRunner {
         let plan = try FewShotPlan.make(categories: categories, shots: options.shots, seeds: options.seeds,
                                         datasetRoot: options.datasetRoot)
         var report = EvaluationReport(plan: plan, methods: methods.map(\.name), shots: options.shots, seeds: options.seeds)
+        report.families = BenchmarkFamilies.read(root: options.datasetRoot)
         let pre = extractor.preprocessor
         let size = pre.imageSize
         var unmasked: [String] = []
