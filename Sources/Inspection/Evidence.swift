@@ -77,8 +77,9 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
     }
 
     public var channels: [Channel]
-    /// Family -> one weight per channel (summing to 1, or all 0 when the family is unused).
+    /// Family (and `"all"`) -> one weight per channel (summing to 1).
     public var weights: [String: [Double]]
+    public var combination: EvidenceCombination = .sum
 
     /// Channel z-scores of raw values.
     public func z(_ values: [Double]) -> [Double] {
@@ -88,13 +89,18 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
     /// Family scores and the combined score of channel z-scores.
     public func score(z: [Double]) -> (score: Double, families: [String: Double]) {
         var families: [String: Double] = [:]
-        for (family, w) in weights where w.contains(where: { $0 > 0 }) {
+        for (family, w) in weights where family != Self.all && w.contains(where: { $0 > 0 }) {
             families[family] = zip(w, z).reduce(0) { $0 + $1.0 * $1.1 }
         }
+        if combination == .sum, let w = weights[Self.all] { return (zip(w, z).reduce(0) { $0 + $1.0 * $1.1 }, families) }
         return (families.values.max() ?? 0, families)
     }
 
-    /// Per-channel weights of the map (the local family's map channels, else all map channels equally).
+    /// Per-channel weights of the map: the local family's weights on the map channels (a map is for locating
+    /// local defects; coarse global channels would blur it), else all map channels equally.
+    /// The weights of the sum over every channel.
+    public static let all = "all"
+
     public func mapWeights(spec: EvidenceSpec) -> [Double] {
         let local = weights[DefectFamily.local.rawValue] ?? []
         var w = spec.channels.indices.map { i in spec.channels[i].hasMap && i < local.count ? local[i] : 0 }

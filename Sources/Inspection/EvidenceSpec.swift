@@ -48,9 +48,18 @@ public enum ReferenceViews: String, Codable, Sendable {
     case rotations45 = "rotations-45"
 }
 
+/// How calibrated channels become one score.
+public enum EvidenceCombination: String, Codable, Sendable {
+    /// Weighted sum of every channel's z (weights from the prior and all synthetic anomalies together).
+    case sum
+    /// Per defect family a weighted sum (weights from that family's synthetic anomalies), then the largest.
+    case familyMax = "family-max"
+}
+
 /// The recipe of an ``InspectionModel``: its evidence channels and how a profile is built from them.
 public struct EvidenceSpec: Codable, Sendable, Equatable {
     public var channels: [EvidenceChannel]
+    public var combination: EvidenceCombination = .sum
     public var views: ReferenceViews
     /// Fraction of the highest patch distances averaged into a patch channel's image score.
     public var topFraction: Double
@@ -67,7 +76,8 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
 
     public init(channels: [EvidenceChannel], views: ReferenceViews = .flipsRotations, topFraction: Double = 0.01,
                 syntheticPerFamily: Int = 2, learnedWeightShare: Double = 0.5, priorWeights: [Double] = [],
-                sigma: Float = 4, foregroundMask: Bool = false) {
+                sigma: Float = 4, foregroundMask: Bool = false, combination: EvidenceCombination = .sum) {
+        self.combination = combination
         self.channels = channels; self.views = views; self.topFraction = topFraction
         self.syntheticPerFamily = syntheticPerFamily; self.learnedWeightShare = learnedWeightShare
         self.priorWeights = priorWeights; self.sigma = sigma; self.foregroundMask = foregroundMask

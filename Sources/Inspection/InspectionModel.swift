@@ -85,7 +85,7 @@ public final class InspectionModel: @unchecked Sendable {
             return .init(name: spec.channels[c].description, mean: mean, scale: max(sd, 0.1 * abs(mean), 1e-6),
                          normalValues: v, syntheticZ: [:])
         }
-        var calibration = EvidenceCalibration(channels: channels, weights: [:])
+        var calibration = EvidenceCalibration(channels: channels, weights: [:], combination: spec.combination)
         let syntheticEvidence = synthetic.map { (family, src, f) in
             (family, calibration.z(refs.evidence(f, spec: spec, excluding: k >= 2 ? src : nil).values))
         }
@@ -93,6 +93,11 @@ public final class InspectionModel: @unchecked Sendable {
             let zs = syntheticEvidence.filter { $0.0 == family }.map(\.1)
             guard !zs.isEmpty else { continue }
             for c in channels.indices { channels[c].syntheticZ[family.rawValue] = zs.map { $0[c] }.reduce(0, +) / Double(zs.count) }
+        }
+        if !syntheticEvidence.isEmpty {
+            for c in channels.indices {
+                channels[c].syntheticZ[EvidenceCalibration.all] = syntheticEvidence.map { $0.1[c] }.reduce(0, +) / Double(syntheticEvidence.count)
+            }
         }
         calibration.channels = channels
         calibration.weights = weights(channels)
@@ -158,16 +163,18 @@ public final class InspectionModel: @unchecked Sendable {
             return t > 0 ? v.map { $0 / t } : nil
         }
         var out: [String: [Double]] = [:]
-        for family in DefectFamily.allCases {
-            let prior = normalised(spec.channels.indices.map { spec.channels[$0].family == family ? spec.prior($0) : 0 })
-            let learned = channels.allSatisfy({ $0.syntheticZ[family.rawValue] == nil }) ? nil
-                : normalised(channels.map { max(0, $0.syntheticZ[family.rawValue] ?? 0) })
+        for name in DefectFamily.allCases.map(\.rawValue) + [EvidenceCalibration.all] {
+            let prior = normalised(spec.channels.indices.map {
+                name == EvidenceCalibration.all || spec.channels[$0].family.rawValue == name ? spec.prior($0) : 0
+            })
+            let learned = channels.allSatisfy({ $0.syntheticZ[name] == nil }) ? nil
+                : normalised(channels.map { max(0, $0.syntheticZ[name] ?? 0) })
             let share = spec.learnedWeightShare
             switch (prior, learned) {
             case (nil, nil): continue
-            case (let p?, nil): out[family.rawValue] = p
-            case (nil, let l?): out[family.rawValue] = l
-            case (let p?, let l?): out[family.rawValue] = zip(p, l).map { (1 - share) * $0 + share * $1 }
+            case (let p?, nil): out[name] = p
+            case (nil, let l?): out[name] = l
+            case (let p?, let l?): out[name] = zip(p, l).map { (1 - share) * $0 + share * $1 }
             }
         }
         return out

@@ -126,6 +126,7 @@ public struct ReferenceThreshold: Sendable, Equatable {
             }
             choice.syntheticCount = synthetic.count
             choice.syntheticMedian = median
+            if let f = choice.floor, choice.threshold < f { choice.floor = nil }
             choice.syntheticDetectionRate = Double(synthetic.filter { $0 >= choice.threshold }.count) / Double(synthetic.count)
         }
         if !selfScored {

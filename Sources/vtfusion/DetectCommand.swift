@@ -111,8 +111,10 @@ struct DetectCommand: ParsableCommand {
         for s in refFiles.skipped + imageFiles.skipped { progress.message("skipped \(s.path): \(s.reason)") }
         guard profile != nil || !refFiles.images.isEmpty else { throw ValidationError("--refs: no .png/.jpg/.jpeg images found in \(refs.joined(separator: " "))") }
         guard !imageFiles.images.isEmpty else { throw ValidationError("--images: no .png/.jpg/.jpeg images found in \(images.joined(separator: " "))") }
+        let t0 = Timing.now()
         let loaded = try DetectModel.load(backbone: backbone, backboneDir: backboneDir, recipe: recipe, batchSize: batchSize,
                                           progress: progress)
+        progress.message(String(format: "model loaded in %.2f s", Timing.now() - t0))
         var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         if let v = validation { settings.threshold = try Self.validationPolicy(v) }
         let code = try Self.execute(model: loaded.model, settings: settings, backbone: loaded.description,

@@ -51,6 +51,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also evaluate each evidence channel of the default recipe alone (shows what the fusion adds).")
     var channels = false
 
+    @Flag(help: "Also evaluate variants of the default recipe: fixed weights (no synthetic-anomaly weighting) and the per-family maximum instead of the sum.")
+    var ablations = false
+
     @Flag(help: "Leave out the default model (the multi-scale evidence fusion); evaluate only --checkpoint heads and baselines.")
     var noDefault = false
 
@@ -78,6 +81,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if let t = models.threads { Threading.threadCount = t }
+        if let hint = blasHint() { Console.log(hint) }
         let shotList: [Int] = try parseIntList(shots, "shots")
         let seedList: [UInt64] = try parseIntList(seeds, "seeds")
         guard !(noDefault && checkpoint.isEmpty && !baselines && !channels) else {
@@ -118,6 +122,15 @@ struct EvalCommand: ParsableCommand {
         var options = ProtocolOptions()
         let standard = EvidenceSpec.standard(depth: loaded.backbone.layerCount)
         if !noDefault { methods.insert(try evidence("vtfusion", standard), at: 0) }
+        if ablations {
+            var fixed = standard
+            fixed.learnedWeightShare = 0
+            fixed.syntheticPerFamily = 0
+            methods.append(try evidence("vtfusion (fixed weights)", fixed))
+            var familyMax = standard
+            familyMax.combination = .familyMax
+            methods.append(try evidence("vtfusion (family max)", familyMax))
+        }
         if channels {
             for c in standard.channels { methods.append(try evidence("channel \(c)", .single(c))) }
         }

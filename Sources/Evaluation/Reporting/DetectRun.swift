@@ -96,8 +96,10 @@ public final class DetectRun {
     public func run() throws -> DetectionResults {
         let s = settings
         try OutputDirectory.prepare(s.output, force: s.force)
+        let t0 = Date()
         let profile = try makeProfile()
         self.profile = profile
+        log(String(format: "profile: %d references, built in %.2f s", profile.referenceCount, Date().timeIntervalSince(t0)))
         let threshold = try chooseThreshold(profile)
         profile.setThreshold(threshold)
         if let t = threshold { log("Threshold: \(t)") }
