@@ -142,14 +142,18 @@ extension EvidenceSpec {
     }
 
     /// The default recipe for DINOv2 ViT-S/14: fine local evidence (448 px, mid-depth and last layer),
-    /// coarse evidence (224 px, last layer) and global evidence (224 px distributions), weighed per profile.
+    /// coarse evidence (224 px, last layer) and global evidence (224 px distributions), each calibrated on
+    /// the references and summed with equal weights (chosen on benchmark v2's auxiliary categories: the
+    /// equal-weight sum beat every single channel and every pair there). One synthetic anomaly per family
+    /// places the threshold; weighing the channels by them (``learnedWeightShare``) is an option, off by
+    /// default until it is shown to help on auxiliary data.
     public static let standard = EvidenceSpec(channels: [
         EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
         EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local),
         EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
         EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
         EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
-    ])
+    ], syntheticPerFamily: 1, learnedWeightShare: 0)
 
     /// AnomalyDINO-S as published: 448 px, last layer with the final norm, references rotated in 45-degree
     /// steps, image score = mean of the top 1 % of patch distances, maps smoothed with sigma 4.

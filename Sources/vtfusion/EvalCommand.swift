@@ -51,7 +51,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also evaluate each evidence channel of the default recipe alone (shows what the fusion adds).")
     var channels = false
 
-    @Flag(help: "Also evaluate variants of the default recipe: fixed weights (no synthetic-anomaly weighting) and the per-family maximum instead of the sum.")
+    @Flag(help: "Also evaluate variants of the default recipe: channel weights learned from synthetic anomalies of the references (2 per family, half the weight), and the per-family maximum instead of the sum.")
     var ablations = false
 
     @Flag(help: "Leave out the default model (the multi-scale evidence fusion); evaluate only --checkpoint heads and baselines.")
@@ -123,10 +123,10 @@ struct EvalCommand: ParsableCommand {
         let standard = EvidenceSpec.standard(depth: loaded.backbone.layerCount)
         if !noDefault { methods.insert(try evidence("vtfusion", standard), at: 0) }
         if ablations {
-            var fixed = standard
-            fixed.learnedWeightShare = 0
-            fixed.syntheticPerFamily = 0
-            methods.append(try evidence("vtfusion (fixed weights)", fixed))
+            var learned = standard
+            learned.learnedWeightShare = 0.5
+            learned.syntheticPerFamily = 2
+            methods.append(try evidence("vtfusion (learned weights)", learned))
             var familyMax = standard
             familyMax.combination = .familyMax
             methods.append(try evidence("vtfusion (family max)", familyMax))
