@@ -6,7 +6,8 @@
 #   --seconds N seconds per target (default 120; --ci: 5)
 #   --ci        short runs; exits 0 (with a message) when the toolchain has no libFuzzer runtime
 #   --build-only
-# Environment: FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra libFuzzer flags), NICE (default 15).
+# Environment: FUZZ_JOBS (build jobs, default 2), FUZZ_ARGS (extra libFuzzer flags), NICE (default 15),
+#   FUZZ_BUILD_EACH=1 (build only the named targets).
 #
 # Each target runs in one process with -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10. The evolving corpus
 # lives in .build-fuzz/corpus/<target> (seeded from Fuzz/corpus/<target>, which is left untouched); crash, timeout
@@ -59,8 +60,8 @@ echo "fuzz.sh: building ${#WANT[@]} target(s) in $SCRATCH"
 # coverage instrumentation (libFuzzer then runs blind: "no interesting inputs were found").
 BUILD_ARGS=(--package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
             -j "${FUZZ_JOBS:-2}")
-PRODUCTS=("")                                   # all targets in one build
-[ ${#WANT[@]} -eq ${#ALL[@]} ] || PRODUCTS=("${WANT[@]}")
+PRODUCTS=("")                                   # all targets in one (incremental) build
+[ "${FUZZ_BUILD_EACH:-0}" = 1 ] && PRODUCTS=("${WANT[@]}")   # only the named ones (a cold build, fewer links)
 for t in "${PRODUCTS[@]}"; do
     log="$SCRATCH/build${t:+-$t}.log"
     if ! "${NICE_CMD[@]}" swift build "${BUILD_ARGS[@]}" ${t:+--product "$t"} > "$log" 2>&1; then
