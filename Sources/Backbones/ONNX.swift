@@ -22,6 +22,8 @@ public enum ONNXError: Error, LocalizedError, CustomStringConvertible, Equatable
     case unsupportedDataType(file: String, tensor: String, dataType: Int)
     /// The tensor's stored data does not hold product(dims) elements.
     case sizeMismatch(file: String, tensor: String, expected: Int, actual: Int)
+    /// A tensor's dims are negative or their product overflows.
+    case invalidDims(file: String, tensor: String, dims: [Int])
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum ONNXError: Error, LocalizedError, CustomStringConvertible, Equatable
         case .unsupportedDataType(let f, let t, let d):
             return "\(f): tensor \(t) has ONNX data type \(d) (\(ONNXTensor.typeName(d))), which is not supported here"
         case .sizeMismatch(let f, let t, let e, let a): return "\(f): tensor \(t) should hold \(e) elements but holds \(a)"
+        case .invalidDims(let f, let t, let d): return "\(f): tensor \(t) has invalid dims \(d)"
         }
     }
     public var errorDescription: String? { description }
@@ -222,7 +225,7 @@ public struct ONNXTensor: Sendable {
         while let (field, wire, offset) = try r.nextField() {
             switch (field, wire) {
             case (1, _): try r.varints(wire: wire, field: field, offset: offset, into: &dims)
-            case (2, 0): t.dataType = Int(try r.varint())
+            case (2, 0): t.dataType = Int(Int64(bitPattern: try r.varint()))
             case (4, 2):
                 let range = try r.lengthDelimited(field: field, offset: offset)
                 for i in stride(from: range.lowerBound, to: range.upperBound - 3, by: 4) {
@@ -245,6 +248,13 @@ public struct ONNXTensor: Sendable {
             }
         }
         t.dims = dims.map { Int($0) }
+        // `count` multiplies the dims: hostile files must not make it trap.
+        var product = 1
+        for d in t.dims {
+            let (p, overflow) = product.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow else { throw ONNXError.invalidDims(file: r.file, tensor: t.name, dims: t.dims) }
+            product = p
+        }
         if external { throw ONNXError.externalData(file: r.file, tensor: t.name) }
         return t
     }
@@ -270,7 +280,7 @@ public struct ONNXAttribute: Sendable {
         while let (field, wire, offset) = try r.nextField() {
             switch (field, wire) {
             case (1, 2): a.name = r.string(try r.lengthDelimited(field: field, offset: offset))
-            case (20, 0): a.type = Int(try r.varint())
+            case (20, 0): a.type = Int(Int64(bitPattern: try r.varint()))
             case (2, 5): a.float = Float(bitPattern: try r.fixed32(field: field, offset: offset))
             case (3, 0): a.int = Int(Int64(bitPattern: try r.varint()))
             case (4, 2): a.string = r.string(try r.lengthDelimited(field: field, offset: offset))
@@ -340,7 +350,7 @@ public struct ONNXValueInfo: Sendable {
                     guard f == 1, w == 2 else { try type.skip(field: f, wire: w, offset: o); continue }
                     var tensor = type.sub(try type.lengthDelimited(field: f, offset: o))
                     while let (f, w, o) = try tensor.nextField() {
-                        if f == 1, w == 0 { v.elementType = Int(try tensor.varint()); continue }
+                        if f == 1, w == 0 { v.elementType = Int(Int64(bitPattern: try tensor.varint())); continue }
                         guard f == 2, w == 2 else { try tensor.skip(field: f, wire: w, offset: o); continue }
                         var shape = tensor.sub(try tensor.lengthDelimited(field: f, offset: o))
                         while let (f, w, o) = try shape.nextField() {
@@ -395,7 +405,7 @@ public struct ONNXModel: Sendable {
             var r = ProtoReader(bytes: buf, position: 0, end: buf.count, file: file)
             while let (field, wire, offset) = try r.nextField() {
                 switch (field, wire) {
-                case (1, 0): irVersion = Int(try r.varint())
+                case (1, 0): irVersion = Int(Int64(bitPattern: try r.varint()))
                 case (2, 2): producerName = r.string(try r.lengthDelimited(field: field, offset: offset))
                 case (7, 2): graphRange = try r.lengthDelimited(field: field, offset: offset)
                 case (8, 2):  // OperatorSetIdProto: domain(1), version(2)
@@ -403,7 +413,7 @@ public struct ONNXModel: Sendable {
                     var domain = "", version = 0
                     while let (f, w, o) = try op.nextField() {
                         if f == 1, w == 2 { domain = op.string(try op.lengthDelimited(field: f, offset: o)) }
-                        else if f == 2, w == 0 { version = Int(try op.varint()) }
+                        else if f == 2, w == 0 { version = Int(Int64(bitPattern: try op.varint())) }
                         else { try op.skip(field: f, wire: w, offset: o) }
                     }
                     opsetVersions[domain] = version

@@ -86,7 +86,8 @@ extension Safetensors {
         return try weightMap(indexData: data, name: url.path)
     }
 
-    static func weightMap(indexData data: Data, name: String) throws -> [String: String] {
+    /// Parses index JSON bytes (`name` labels errors).
+    public static func weightMap(indexData data: Data, name: String = "<memory>") throws -> [String: String] {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ShardedCheckpointError.invalidIndex(file: name, reason: "not a JSON object")
         }

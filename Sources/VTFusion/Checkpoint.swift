@@ -40,6 +40,16 @@ public enum Checkpoint {
         try Safetensors.write(params, metadata: meta, to: directory.appendingPathComponent(weightsFile))
     }
 
+    /// Decodes and validates checkpoint `config.json` bytes (`name` labels errors).
+    public static func decodeConfig(_ data: Data, name: String = "<memory>") throws -> VTFusionConfig {
+        let config: VTFusionConfig
+        do { config = try VTFusionConfig.decoder.decode(VTFusionConfig.self, from: data) }
+        catch { throw VTFusionError.invalidFile(name, "invalid config JSON: \(DecodingErrorText.describe(error))") }
+        try ConfigLimits.check(config, file: name)
+        try config.validate()
+        return config
+    }
+
     /// Reads a checkpoint. With `backboneSHA256`, throws ``VTFusionError/backboneMismatch(expected:found:)``
     /// unless the checkpoint names the same weights (a stored `"unverified"` matches anything).
     public static func load(from directory: URL, backboneSHA256: String? = nil) throws -> Contents {
@@ -48,11 +58,7 @@ public enum Checkpoint {
         do { data = try UserFile.data(configURL.path) } catch {
             throw VTFusionError.invalidFile(configURL.path, "missing or unreadable checkpoint config: \((error as? UserFileError)?.reason ?? "\(error)")")
         }
-        let config: VTFusionConfig
-        do { config = try VTFusionConfig.decoder.decode(VTFusionConfig.self, from: data) }
-        catch { throw VTFusionError.invalidFile(configURL.path, "invalid config JSON: \(DecodingErrorText.describe(error))") }
-        try config.validate()
-        try ConfigLimits.check(config, file: configURL.path)
+        let config = try decodeConfig(data, name: configURL.path)
         if let expected = backboneSHA256, config.backboneSHA256 != "unverified", expected != config.backboneSHA256 {
             throw VTFusionError.backboneMismatch(expected: expected, found: config.backboneSHA256)
         }

@@ -68,11 +68,13 @@ public struct VTFusionConfig: Codable, Equatable, Sendable {
         guard jointWidth > 0, fusionHeads > 0, jointWidth % fusionHeads == 0 else {
             throw fail("joint_width \(jointWidth) must be a positive multiple of fusion_heads \(fusionHeads)")
         }
-        guard imageSize.count == 2, patchSize > 0, imageSize[0] % patchSize == 0, imageSize[1] % patchSize == 0 else {
-            throw fail("image_size \(imageSize) must be two multiples of patch_size \(patchSize)")
+        guard imageSize.count == 2, imageSize.allSatisfy({ (1...65_536).contains($0) }), patchSize > 0,
+              imageSize[0] % patchSize == 0, imageSize[1] % patchSize == 0 else {
+            throw fail("image_size \(imageSize) must be two positive multiples (at most 65536) of patch_size \(patchSize)")
         }
-        guard !decoderChannels.isEmpty, decoderChannels.allSatisfy({ $0 > 0 }) else {
-            throw fail("decoder_channels \(decoderChannels) must be non-empty and positive")
+        // At most 16 stages keeps `outputSize` (grid * 2^(stages - 1)) far from overflowing.
+        guard (1...16).contains(decoderChannels.count), decoderChannels.allSatisfy({ $0 > 0 }) else {
+            throw fail("decoder_channels \(decoderChannels) must be 1 to 16 positive widths")
         }
         guard outputSize.0 * 4 >= imageSize[0], outputSize.1 * 4 >= imageSize[1] else {
             throw fail("decoder output \(outputSize) is below 1/4 of image_size \(imageSize): add decoder stages")

@@ -1,13 +1,13 @@
 /// Minimal RFC 4180 CSV reader: comma separated, `"` quoting with `""` escapes, LF or CRLF line ends.
-enum CSVReader {
+public enum CSVReader {
     /// One parsed record and the 1-based line it starts on.
-    struct Record {
-        var line: Int
-        var fields: [String]
+    public struct Record {
+        public var line: Int
+        public var fields: [String]
     }
 
     /// Parses `text` into records, skipping blank lines. Returns `nil` on an unterminated quote.
-    static func parse(_ text: String) -> [Record]? {
+    public static func parse(_ text: String) -> [Record]? {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""

@@ -183,18 +183,23 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         do { data = try UserFile.data(file.path) } catch let e as UserFileError {
             throw ReportError.unreadable(path: file.path, reason: e.reason)
         }
+        return try decode(data, name: file.path)
+    }
+
+    /// Decodes `results.json` bytes (`name` labels errors).
+    public static func decode(_ data: Data, name: String = "<memory>") throws -> DetectionResults {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let results: DetectionResults
         do { results = try decoder.decode(DetectionResults.self, from: data) } catch {
-            throw ReportError.unreadable(path: file.path, reason: "\(error)")
+            throw ReportError.unreadable(path: name, reason: "\(error)")
         }
         guard results.format == formatName else {
-            throw ReportError.unreadable(path: file.path, reason: "format '\(results.format)', expected '\(formatName)'")
+            throw ReportError.unreadable(path: name, reason: "format '\(results.format)', expected '\(formatName)'")
         }
         guard results.version <= currentVersion else {
-            throw ReportError.unreadable(path: file.path, reason: "format version \(results.version) is newer than this tool's \(currentVersion)")
+            throw ReportError.unreadable(path: name, reason: "format version \(results.version) is newer than this tool's \(currentVersion)")
         }
         return results
     }

@@ -65,7 +65,15 @@ public enum NPYFile {
         }
         let shape = header[open.upperBound..<close].split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let count = shape.reduce(1, *)
+        // Hostile shapes must not overflow `count` (or `count * 4`) or be negative.
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= bytes.count / 4 else {
+                throw NPYError.malformed(path: name, reason: "shape \(shape) does not fit the file")
+            }
+            count = p
+        }
         let dataStart = start + len
         guard bytes.count - dataStart == count * 4 else {
             throw NPYError.malformed(path: name, reason: "\(bytes.count - dataStart) data bytes for shape \(shape)")

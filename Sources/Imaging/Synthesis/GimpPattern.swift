@@ -43,7 +43,7 @@ public enum GimpPattern {
             throw TextureError.badPattern(path: path, reason: "header size \(headerSize) outside 24...\(b.count)")
         }
         guard (1...4).contains(bpp) else { throw TextureError.badPattern(path: path, reason: "bytes per pixel \(bpp), expected 1-4") }
-        guard w > 0, h > 0, w * h <= maxPixels else {
+        guard w > 0, h > 0, w <= maxPixels, h <= maxPixels / w else {   // no `w * h`: 32-bit fields overflow it
             throw TextureError.badPattern(path: path, reason: "size \(w)x\(h) (limit \(maxPixels) pixels)")
         }
         let need = headerSize + w * h * bpp

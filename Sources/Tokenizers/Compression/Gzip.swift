@@ -67,7 +67,10 @@ public enum Gzip {
 
     /// ``inflate(_:expectedSize:)`` over borrowed bytes (e.g. a slice of a memory-mapped archive).
     public static func inflate(_ bytes: UnsafeRawBufferPointer, expectedSize: Int? = nil) throws -> Data {
-        var out = Inflate.Output(capacity: expectedSize ?? bytes.count * 3, limit: expectedSize)
+        // DEFLATE expands at most ~1032:1, so a declared size beyond that (a hostile zip header) is not
+        // allocated up front: the buffer grows with the actual output, still capped by `expectedSize`.
+        let bound = bytes.count * 1032 + 1024
+        var out = Inflate.Output(capacity: min(expectedSize ?? bytes.count * 3, bound), limit: expectedSize)
         do {
             var reader = Inflate.Bits(src: bytes)
             try Inflate.stream(&reader, into: &out)
