@@ -37,22 +37,30 @@ public struct ScaleFrame: Sendable, Equatable {
         return resized.cropped(x: cropX, y: cropY, width: cropWidth, height: cropHeight)
     }
 
-    /// A grid map `[rows * cols]` brought back to the original image: bilinear to the crop, edge-extended to
-    /// the resized frame, bilinear to the original size.
+    /// A grid map `[rows * cols]` brought back to the original image in one bilinear resampling: each
+    /// original pixel centre is carried through the resize and the crop onto the patch grid (outside the crop
+    /// the nearest edge patch holds).
     public func mapToOriginal(_ grid: [Float]) -> Image {
         let (gh, gw) = self.grid
-        let crop = Image(width: gw, height: gh, channels: 1, samples: grid).upsampledBilinear(width: cropWidth, height: cropHeight)
-        var full = [Float](repeating: 0, count: resizedWidth * resizedHeight)
-        for y in 0..<resizedHeight {
-            let cy = min(max(y - cropY, 0), cropHeight - 1)
-            for x in 0..<resizedWidth {
-                let cx = min(max(x - cropX, 0), cropWidth - 1)
-                full[y * resizedWidth + x] = crop.samples[cy * cropWidth + cx]
+        let sx = Double(resizedWidth) / Double(originalWidth), sy = Double(resizedHeight) / Double(originalHeight)
+        let p = Double(patchSize)
+        func axis(_ i: Int, scale: Double, offset: Int, cells: Int) -> (Int, Int, Float) {
+            let g = ((Double(i) + 0.5) * scale - Double(offset)) / p - 0.5
+            let c = min(max(g, 0), Double(cells - 1))
+            let i0 = Int(c), i1 = min(i0 + 1, cells - 1)
+            return (i0, i1, Float(c - Double(i0)))
+        }
+        let xs = (0..<originalWidth).map { axis($0, scale: sx, offset: cropX, cells: gw) }
+        var out = [Float](repeating: 0, count: originalWidth * originalHeight)
+        for y in 0..<originalHeight {
+            let (y0, y1, fy) = axis(y, scale: sy, offset: cropY, cells: gh)
+            for (x, (x0, x1, fx)) in xs.enumerated() {
+                let top = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x1] * fx
+                let bottom = grid[y1 * gw + x0] * (1 - fx) + grid[y1 * gw + x1] * fx
+                out[y * originalWidth + x] = top * (1 - fy) + bottom * fy
             }
         }
-        let resized = Image(width: resizedWidth, height: resizedHeight, channels: 1, samples: full)
-        if resizedWidth == originalWidth && resizedHeight == originalHeight { return resized }
-        return resized.resized(width: originalWidth, height: originalHeight, filter: .bilinear)
+        return Image(width: originalWidth, height: originalHeight, channels: 1, samples: out)
     }
 }
 

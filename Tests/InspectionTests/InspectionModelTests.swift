@@ -166,3 +166,21 @@ final class NearestNeighbourTests: XCTestCase {
         XCTAssertEqual(NearestNeighbours.topMean(v, fraction: 0.01), 198.5)
     }
 }
+
+final class ScaleFrameTests: XCTestCase {
+    func testMapToOriginalIsOneBilinearResampling() {
+        // 100 x 60 image at scale 32, patch 8: resized 53 x 32, cropped to 48 x 32 (grid 4 x 6).
+        let f = ScaleFrame(width: 100, height: 60, scale: 32, patchSize: 8)
+        XCTAssertEqual(f.grid.0, 4); XCTAssertEqual(f.grid.1, 6)
+        let grid = (0..<24).map { Float($0 % 6) }          // value = column index
+        let m = f.mapToOriginal(grid)
+        XCTAssertEqual(m.width, 100); XCTAssertEqual(m.height, 60)
+        // Every row equals the column coordinate carried onto the grid, clamped at the crop's edges.
+        let sx = 53.0 / 100.0
+        for x in [0, 10, 50, 77, 99] {
+            let g = min(max(((Double(x) + 0.5) * sx - Double(f.cropX)) / 8 - 0.5, 0), 5)
+            XCTAssertEqual(Double(m.samples[30 * 100 + x]), g, accuracy: 1e-4)
+        }
+        XCTAssertEqual(m.samples[0], 0); XCTAssertEqual(m.samples[99], 5)
+    }
+}
