@@ -106,12 +106,15 @@ struct BuildBenchCommand: ParsableCommand {
                             force: true)
         }
         let elapsed = Timing.now() - start
-        if json {
-            let encoder = JSONEncoder.pretty
-            encoder.outputFormatting.insert(.withoutEscapingSlashes)
-            print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
-        }
+        if json { try printJSON(manifest) }
         report(manifest, outPath: outPath, elapsed: elapsed)
+    }
+
+    /// Prints a benchmark manifest as pretty JSON on standard output (`--json`).
+    func printJSON<T: Encodable>(_ manifest: T) throws {
+        let encoder = JSONEncoder.pretty
+        encoder.outputFormatting.insert(.withoutEscapingSlashes)
+        print(String(decoding: try encoder.encode(manifest), as: UTF8.self))
     }
 
     /// Benchmark v2 (``BenchmarkBuilderV2``).
@@ -134,11 +137,7 @@ struct BuildBenchCommand: ParsableCommand {
                             force: true)
         }
         let elapsed = Timing.now() - start
-        if json {
-            let encoder = JSONEncoder.pretty
-            encoder.outputFormatting.insert(.withoutEscapingSlashes)
-            print(String(decoding: try encoder.encode(m), as: UTF8.self))
-        }
+        if json { try printJSON(m) }
         let masks = m.categories.reduce(0) { $0 + $1.defects.values.reduce(0, +) }
         let images = m.categories.reduce(0) { $0 + $1.trainGood + $1.testGood } + masks
         let local = m.families.filter { $0.value == "local" }.keys.sorted()
