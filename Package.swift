@@ -23,6 +23,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The inspection service (`vtfusion serve`): HTTP, lifecycle, SQLite, hashing of API keys.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries (Linux). On Apple platforms Accelerate / ImageIO serve instead.
@@ -45,8 +52,20 @@ let package = Package(
         .target(name: "VTFusion", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: kernelSettings),
+        // The HTTP inspection service over the one inference path (Inspection), with its store and web page.
+        .target(name: "Service",
+                dependencies: ["Inspection", "Imaging", "UserFiles", "Tensor",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                resources: [.copy("Resources")],
+                swiftSettings: optimisedSettings),
         .executableTarget(name: "vtfusion",
-                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles",
+                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles", "Service",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
@@ -58,6 +77,9 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
+        .testTarget(name: "ServiceTests",
+                    dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor",
+                                   .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

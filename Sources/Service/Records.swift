@@ -1,0 +1,100 @@
+import Foundation
+
+/// What a profile's calibration says, stored with its row and returned by the API.
+public struct CalibrationSummary: Codable, Sendable, Equatable {
+    public var normalScores: [Double]
+    public var syntheticScores: [Double]
+    public var selfScored: Bool
+    public var thresholdMethod: String?
+    public var targetFalseAlarmRate: Double?
+    public var mapRange: [Double]
+    public var channels: [String]
+}
+
+/// One profile row: the current version's file and what it was built from.
+public struct ProfileRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var object: String?
+    public var version: Int
+    public var model: String
+    public var threshold: Double?
+    public var referenceBlobs: [String]
+    public var summary: CalibrationSummary
+    /// The profile file, relative to the data folder (`profiles/ID-vN.safetensors`).
+    public var file: String
+    public var createdAt: Double
+    public var updatedAt: Double
+}
+
+/// One inspected image.
+public struct InspectionRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var profileID: String
+    public var profileVersion: Int
+    public var model: String
+    public var score: Double
+    /// "ok", "ng", or "none" when the profile has no threshold.
+    public var decision: String
+    public var threshold: Double?
+    public var families: [String: Double]
+    public var imageBlob: String
+    public var mapBlob: String
+    public var overlayBlob: String
+    public var filename: String?
+    public var width: Int
+    public var height: Int
+    /// Milliseconds per phase (queue, model, pictures).
+    public var timings: [String: Double]
+    public var createdAt: Double
+}
+
+/// Permission of an API key.
+public enum Scope: String, Codable, Sendable, CaseIterable, Comparable {
+    /// Read profiles, inspections and their images.
+    case read
+    /// Read, and inspect images.
+    case inspect
+    /// Everything: create, replace and delete profiles.
+    case admin
+
+    var rank: Int { switch self { case .read: 0; case .inspect: 1; case .admin: 2 } }
+    public static func < (a: Scope, b: Scope) -> Bool { a.rank < b.rank }
+}
+
+/// An API key; only the SHA-256 of the secret is stored.
+public struct APIKeyRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var hash: String
+    public var scope: Scope
+    public var createdAt: Double
+    public var revokedAt: Double?
+}
+
+/// One change to a profile (create, replace, delete), with the key that made it.
+public struct AuditRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var at: Double
+    public var actor: String
+    public var action: String
+    public var profileID: String
+    public var detail: String
+}
+
+/// A filter and page of `GET /v1/inspections`.
+public struct InspectionQuery: Sendable, Equatable {
+    public var profileID: String?
+    public var since: Double?
+    public var decision: String?
+    public var limit = 50
+    public var offset = 0
+    public init() {}
+}
+
+enum IDs {
+    static func make(_ prefix: String) -> String {
+        prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+    static var now: Double { Date().timeIntervalSince1970 }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Settings and hard limits of one `vtfusion serve` process.
+public struct ServiceConfiguration: Sendable {
+    /// Bind address; loopback unless the operator names another host.
+    public var host = "127.0.0.1"
+    /// TCP port (0 picks a free one; tests use that).
+    public var port = 8080
+    /// Folder of the database file (SQLite), profile files and content-addressed images.
+    public var dataDirectory: URL
+    /// Largest request body accepted (bytes); larger bodies are answered 413 before decoding.
+    public var maxBodyBytes = 32 << 20
+    /// Largest decoded image (`width * height`), checked from the header before any pixel is decoded.
+    public var maxPixels = 16_000_000
+    /// Images in one inspect request.
+    public var maxImagesPerRequest = 16
+    /// Reference images of one profile (the library's cap is 16 as well).
+    public var maxReferences = 16
+    /// Longest time a request may wait for and use a worker before it is answered 503.
+    public var requestTimeout: Duration = .seconds(120)
+    /// Concurrent inspections / profile builds (default: the machine's cores).
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Jobs that may wait for a worker; beyond it requests are refused with 503 and `Retry-After`.
+    public var queueCapacity = 32
+    /// Largest page of `GET /v1/inspections`.
+    public var maxPageSize = 200
+
+    public init(dataDirectory: URL) {
+        self.dataDirectory = dataDirectory
+    }
+}
