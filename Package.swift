@@ -66,6 +66,7 @@ let package = Package(
                 swiftSettings: optimisedSettings),
         .executableTarget(name: "vtfusion",
                           dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles", "Service",
+                                         .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),

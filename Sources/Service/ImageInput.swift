@@ -2,14 +2,14 @@ import Foundation
 import Imaging
 
 /// One uploaded image: its bytes as sent, the decoded pixels, and the request field it came from.
-struct ImageInput: @unchecked Sendable {
-    var field: String
-    var filename: String?
-    var bytes: [UInt8]
-    var image: Image8
+public struct ImageInput: @unchecked Sendable {
+    public var field: String
+    public var filename: String?
+    public var bytes: [UInt8]
+    public var image: Image8
 
     /// Decodes `bytes` after checking the header's pixel count against `maxPixels`; problems name `field`.
-    static func decode(_ bytes: [UInt8], field: String, filename: String?, maxPixels: Int) throws -> ImageInput {
+    public static func decode(_ bytes: [UInt8], field: String, filename: String?, maxPixels: Int) throws -> ImageInput {
         guard !bytes.isEmpty else { throw Problem.unprocessable("\(field): the image is empty (0 bytes)", field: field) }
         let header: ImageHeader
         do { header = try ImageCodec.header(of: bytes, name: field) } catch { throw problem(error, field: field) }

@@ -96,8 +96,9 @@ public final class InspectionService: Sendable {
         let names = references.enumerated().map { $1.filename ?? "reference \($0)" }
         let images = references.map(\.image)
         let object = r.object
+        let opts = options
         let profile: Profile = try await queue.run(timeout: config.requestTimeout) {
-            do { return try model.makeProfile(references: images, names: names, object: object, options: options) } catch let e as InspectionError {
+            do { return try model.makeProfile(references: images, names: names, object: object, options: opts) } catch let e as InspectionError {
                 throw Problem.unprocessable("images: \(e.description)", field: "images")
             }
         }

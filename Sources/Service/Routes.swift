@@ -131,7 +131,7 @@ enum Include {
 
 /// The query of `GET /v1/inspections`.
 enum HistoryQuery {
-    static func parse(_ p: FlatDictionary<Substring, Substring>, maxPage: Int) throws -> InspectionQuery {
+    static func parse(_ p: Parameters, maxPage: Int) throws -> InspectionQuery {
         var q = InspectionQuery()
         let known: Set<String> = ["profile", "since", "decision", "limit", "offset"]
         for (k, _) in p where !known.contains(String(k)) {

@@ -27,7 +27,6 @@ public final class WorkQueue: @unchecked Sendable {
 
     /// Runs `job` on a worker thread when one is free, within `timeout` of the call.
     public func run<T: Sendable>(timeout: Duration, _ job: @escaping @Sendable () throws -> T) async throws -> T {
-        enum Admission { case run, wait, full }
         let admission: Admission = lock.withLock {
             if running < workers { running += 1; return .run }
             if waiting.count < capacity { return .wait }
@@ -71,6 +70,8 @@ public final class WorkQueue: @unchecked Sendable {
         next?.resume()
     }
 }
+
+private enum Admission { case run, wait, full }
 
 /// Resumes a continuation at most once.
 final class Once<T: Sendable>: @unchecked Sendable {

@@ -17,6 +17,7 @@ struct VTFusionCommand: ParsableCommand {
             ModelsCommand.self,
             FeaturesCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -1,0 +1,125 @@
+import Foundation
+import HummingbirdTesting
+import Service
+import XCTest
+
+/// A child `vtfusion serve` process killed with SIGKILL while inspecting: after a restart every acknowledged
+/// inspection is there with its pictures, no row names a missing file, and no file is left that no row names.
+/// A SIGTERM then shuts the server down gracefully (exit status 0).
+final class KillRestartTests: XCTestCase {
+    var binary: URL {
+        Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("vtfusion")
+    }
+
+    func launch(_ args: [String], output: URL) throws -> Process {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let h = try FileHandle(forWritingTo: output)
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        return p
+    }
+
+    /// Waits for "listening on http://127.0.0.1:PORT" in the child's output.
+    func port(of p: Process, output: URL) async throws -> Int {
+        for _ in 0..<600 {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let r = text.range(of: "listening on http://127.0.0.1:") {
+                let digits = text[r.upperBound...].prefix { $0.isNumber }
+                if let n = Int(digits) { return n }
+            }
+            guard p.isRunning else { throw XCTSkip("vtfusion serve exited: \(text)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        p.terminate()
+        throw XCTSkip("vtfusion serve did not start in 60 s")
+    }
+
+    func call(_ c: TestClient, _ method: HTTPRequest.Method, _ uri: String, key: String, type: String? = nil, body: [UInt8]? = nil) async throws -> TestClient.Response {
+        var h: HTTPFields = [.authorization: "Bearer \(key)"]
+        if let type { h[.contentType] = type }
+        return try await c.execute(.init(uri, method: method, headers: h, body: body.map { ByteBuffer(bytes: $0) }))
+    }
+
+    func testKillDuringInspectionsLosesNoAcknowledgedRowAndLeavesNoOrphan() async throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("no vtfusion binary next to the test bundle (\(binary.path)); build it with `swift build`")
+        }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("vtfusion-kill-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let log = data.appendingPathComponent("out.log")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let keyLog = data.appendingPathComponent("key.log")
+        let keys = try launch(["serve", "keys", "create", "--name", "test", "--scope", "admin", "--data", data.path], output: keyLog)
+        keys.waitUntilExit()
+        XCTAssertEqual(keys.terminationStatus, 0)
+        let key = try XCTUnwrap(try String(contentsOf: keyLog, encoding: .utf8).split(separator: "\n").last.map(String.init))
+        XCTAssertTrue(key.hasPrefix("vtf_"))
+        let args = ["serve", "--backbone", "dinov2-tiny-random", "--port", "0", "--data", data.path, "--workers", "1"]
+
+        // First life: a profile, then inspections until SIGKILL lands in the middle of them.
+        let first = try launch(args, output: log)
+        let port1 = try await port(of: first, output: log)
+        let client = TestClient(host: "127.0.0.1", port: port1)
+        client.connect()
+        var form = Form()
+        form.field("name", "kill")
+        for s in 0..<2 { form.file("images", "g\(s).png", TinyService.good(UInt64(s))) }
+        let created = try await call(client, .post, "/v1/profiles", key: key, type: Form.contentType, body: form.bytes)
+        XCTAssertEqual(created.status, .created)
+        let profile = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(created.body.map { Array($0.readableBytesView) } ?? [])) as? [String: Any])?["id"] as? String)
+        final class Acks: @unchecked Sendable { var ids: [String] = []; let lock = NSLock() }
+        let acks = Acks()
+        let loop = Task {
+            for i in 0..<10_000 {
+                let r = try await self.call(client, .post, "/v1/profiles/\(profile)/inspect", key: key, type: "image/png", body: TinyService.defect(UInt64(100 + i)))
+                guard r.status == .ok, let b = r.body,
+                      let j = try JSONSerialization.jsonObject(with: Data(b.readableBytesView)) as? [String: Any],
+                      let id = (j["results"] as? [[String: Any]])?.first?["id"] as? String else { continue }
+                acks.lock.lock(); acks.ids.append(id); acks.lock.unlock()
+            }
+        }
+        while acks.lock.withLock({ acks.ids.count }) < 5 { try await Task.sleep(for: .milliseconds(10)) }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        _ = await loop.result
+        try? await client.shutdown()
+        let acknowledged = acks.lock.withLock { acks.ids }
+        XCTAssertGreaterThanOrEqual(acknowledged.count, 5)
+
+        // Second life: every acknowledged row and its pictures are there.
+        let second = try launch(args, output: log)
+        let port2 = try await port(of: second, output: log)
+        let c2 = TestClient(host: "127.0.0.1", port: port2)
+        c2.connect()
+        for id in acknowledged {
+            XCTAssertEqual(try await call(c2, .get, "/v1/inspections/\(id)", key: key).status, .ok, id)
+            for kind in ["image", "map", "overlay"] {
+                XCTAssertEqual(try await call(c2, .get, "/v1/inspections/\(id)/\(kind)", key: key).status, .ok, "\(id) \(kind)")
+            }
+        }
+        try? await c2.shutdown()
+        second.terminate()  // SIGTERM: graceful
+        second.waitUntilExit()
+        XCTAssertEqual(second.terminationReason, .exit)
+        XCTAssertEqual(second.terminationStatus, 0, "graceful shutdown on SIGTERM")
+
+        // The files and rows agree exactly.
+        let store = try SQLiteStore(path: data.appendingPathComponent("vtfusion.sqlite").path)
+        let named = try await store.referencedBlobs()
+        let blobs = try ContentStore(root: data.appendingPathComponent("blobs"))
+        let stored = Set(blobs.all())
+        XCTAssertEqual(named.subtracting(stored), [], "no row names a missing file")
+        XCTAssertEqual(stored.subtracting(named), [], "no file without a row")
+        let rows = try await store.inspections({ var q = InspectionQuery(); q.limit = 100_000; return q }())
+        XCTAssertTrue(Set(acknowledged).isSubset(of: Set(rows.map(\.id))))
+        let profiles = try await store.profiles()
+        let files = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("profiles").path)
+        XCTAssertEqual(Set(files), Set(profiles.map { URL(fileURLWithPath: $0.file).lastPathComponent }))
+        let leftovers = FileManager.default.enumerator(atPath: data.path)?.compactMap { $0 as? String }.filter { $0.contains(".tmp-") } ?? []
+        XCTAssertEqual(leftovers, [])
+    }
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Service
-final class PlaceholderTests: XCTestCase { func testNothing() {} }
