@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         .testTarget(name: "ServiceTests",
                     dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles"], resources: [.copy("Fixtures")]),
     ],

@@ -7,6 +7,10 @@ public struct FormPart: Sendable, Equatable {
     public var contentType: String?
     public var body: [UInt8]
 
+    public init(name: String, filename: String?, contentType: String?, body: [UInt8]) {
+        self.name = name; self.filename = filename; self.contentType = contentType; self.body = body
+    }
+
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 

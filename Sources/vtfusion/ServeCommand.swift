@@ -43,9 +43,10 @@ struct StoreOptions: ParsableArguments {
 }
 
 /// Runs an async body from a synchronous command (the root command is synchronous).
+final class BlockingResult<T>: @unchecked Sendable { var result: Result<T, Error>? }
+
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    final class Box: @unchecked Sendable { var result: Result<T, Error>? }
-    let box = Box(), done = DispatchSemaphore(value: 0)
+    let box = BlockingResult<T>(), done = DispatchSemaphore(value: 0)
     Task {
         do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
         done.signal()

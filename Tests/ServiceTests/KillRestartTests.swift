@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Service
 import XCTest
@@ -7,8 +8,12 @@ import XCTest
 /// inspection is there with its pictures, no row names a missing file, and no file is left that no row names.
 /// A SIGTERM then shuts the server down gracefully (exit status 0).
 final class KillRestartTests: XCTestCase {
+    /// The `vtfusion` built beside the test bundle (SwiftPM puts products and the test bundle in one folder).
     var binary: URL {
-        Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("vtfusion")
+        let b = Bundle(for: Self.self).bundleURL
+        let candidates = [b.appendingPathComponent("vtfusion"), b.deletingLastPathComponent().appendingPathComponent("vtfusion"),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vtfusion")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
     func launch(_ args: [String], output: URL) throws -> Process {
@@ -60,45 +65,55 @@ final class KillRestartTests: XCTestCase {
         XCTAssertTrue(key.hasPrefix("vtf_"))
         let args = ["serve", "--backbone", "dinov2-tiny-random", "--port", "0", "--data", data.path, "--workers", "1"]
 
-        // First life: a profile, then inspections until SIGKILL lands in the middle of them.
-        let first = try launch(args, output: log)
-        let port1 = try await port(of: first, output: log)
-        let client = TestClient(host: "127.0.0.1", port: port1)
-        client.connect()
-        var form = Form()
-        form.field("name", "kill")
-        for s in 0..<2 { form.file("images", "g\(s).png", TinyService.good(UInt64(s))) }
-        let created = try await call(client, .post, "/v1/profiles", key: key, type: Form.contentType, body: form.bytes)
-        XCTAssertEqual(created.status, .created)
-        let profile = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(created.body.map { Array($0.readableBytesView) } ?? [])) as? [String: Any])?["id"] as? String)
+        // Three lives, each killed with SIGKILL in the middle of a stream of inspections.
         final class Acks: @unchecked Sendable { var ids: [String] = []; let lock = NSLock() }
         let acks = Acks()
-        let loop = Task {
-            for i in 0..<10_000 {
-                let r = try await self.call(client, .post, "/v1/profiles/\(profile)/inspect", key: key, type: "image/png", body: TinyService.defect(UInt64(100 + i)))
-                guard r.status == .ok, let b = r.body,
-                      let j = try JSONSerialization.jsonObject(with: Data(b.readableBytesView)) as? [String: Any],
-                      let id = (j["results"] as? [[String: Any]])?.first?["id"] as? String else { continue }
-                acks.lock.lock(); acks.ids.append(id); acks.lock.unlock()
+        var profile = ""
+        for life in 0..<3 {
+            let process = try launch(args, output: log)
+            let port = try await port(of: process, output: log)
+            let client = TestClient(host: "127.0.0.1", port: port)
+            client.connect()
+            if life == 0 {
+                var form = Form()
+                form.field("name", "kill")
+                for s in 0..<2 { form.file("images", "g\(s).png", TinyService.good(UInt64(s))) }
+                let created = try await call(client, .post, "/v1/profiles", key: key, type: Form.contentType, body: form.bytes)
+                XCTAssertEqual(created.status, .created)
+                let body = Data(created.body.map { Array($0.readableBytesView) } ?? [])
+                profile = try XCTUnwrap((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["id"] as? String)
             }
+            let before = acks.lock.withLock { acks.ids.count }
+            let id = profile
+            let loop = Task {
+                for i in 0..<10_000 {
+                    let r = try await self.call(client, .post, "/v1/profiles/\(id)/inspect", key: key, type: "image/png",
+                                                body: TinyService.defect(UInt64(1000 * life + i)))
+                    guard r.status == .ok, let b = r.body,
+                          let j = try JSONSerialization.jsonObject(with: Data(b.readableBytesView)) as? [String: Any],
+                          let id = (j["results"] as? [[String: Any]])?.first?["id"] as? String else { continue }
+                    acks.lock.withLock { acks.ids.append(id) }
+                }
+            }
+            while acks.lock.withLock({ acks.ids.count }) < before + 4 + life { try await Task.sleep(for: .milliseconds(5)) }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+            _ = await loop.result
+            try? await client.shutdown()
         }
-        while acks.lock.withLock({ acks.ids.count }) < 5 { try await Task.sleep(for: .milliseconds(10)) }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        _ = await loop.result
-        try? await client.shutdown()
         let acknowledged = acks.lock.withLock { acks.ids }
-        XCTAssertGreaterThanOrEqual(acknowledged.count, 5)
+        XCTAssertGreaterThanOrEqual(acknowledged.count, 15)
 
-        // Second life: every acknowledged row and its pictures are there.
+        // A last life: every acknowledged row and its pictures are there.
         let second = try launch(args, output: log)
         let port2 = try await port(of: second, output: log)
         let c2 = TestClient(host: "127.0.0.1", port: port2)
         c2.connect()
         for id in acknowledged {
-            XCTAssertEqual(try await call(c2, .get, "/v1/inspections/\(id)", key: key).status, .ok, id)
+            do { let r = try await call(c2, .get, "/v1/inspections/\(id)", key: key); XCTAssertEqual(r.status, .ok, id) }
             for kind in ["image", "map", "overlay"] {
-                XCTAssertEqual(try await call(c2, .get, "/v1/inspections/\(id)/\(kind)", key: key).status, .ok, "\(id) \(kind)")
+                do { let r = try await call(c2, .get, "/v1/inspections/\(id)/\(kind)", key: key); XCTAssertEqual(r.status, .ok, "\(id) \(kind)") }
             }
         }
         try? await c2.shutdown()

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Hummingbird
 import Service
 import XCTest
 
