@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Inspection
 import Logging
+import NIOConcurrencyHelpers
 
 /// The service without HTTP: one loaded model, the store, the content-addressed files and the work queue.
 /// Every score comes from ``InspectionModel/makeProfile(references:names:object:options:)`` and
@@ -14,6 +15,7 @@ public final class InspectionService: Sendable {
     public let queue: WorkQueue
     public let metrics: ServiceMetrics
     let cache = ProfileCache()
+    let inspectRequests = NIOLockedValueBox(0)
     let logger: Logger
 
     var profilesDirectory: URL { config.dataDirectory.appendingPathComponent("profiles") }
@@ -208,6 +210,10 @@ public final class InspectionService: Sendable {
                           "model_ms": modelDone.timeIntervalSince(started) * perImage,
                           "pictures_ms": picturesDone.timeIntervalSince(modelDone) * perImage],
                 createdAt: IDs.now))
+        }
+        if let n = config.killAfterFiles, inspectRequests.withLockedValue({ $0 += 1; return $0 }) == n {
+            logger.warning("failpoint kill-after-files:\(n): killing this process between the files and the rows")
+            kill(getpid(), SIGKILL)
         }
         try await store.insertInspections(records)
         for r in records { metrics.recordDecision(r.decision) }

@@ -24,6 +24,9 @@ public struct ServiceConfiguration: Sendable {
     public var queueCapacity = 32
     /// Largest page of `GET /v1/inspections`.
     public var maxPageSize = 200
+    /// Fault injection for crash tests: the process kills itself (SIGKILL) after writing the files of its
+    /// Nth inspection request and before the rows (`VTFUSION_SERVE_FAILPOINT=kill-after-files:N`).
+    public var killAfterFiles: Int?
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory

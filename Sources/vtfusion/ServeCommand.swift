@@ -111,6 +111,12 @@ struct ServeRunCommand: ParsableCommand {
         config.maxBodyBytes = maxBodyMb << 20
         config.maxPixels = maxMegapixels * 1_000_000
         config.requestTimeout = .seconds(timeout)
+        if let f = ProcessInfo.processInfo.environment["VTFUSION_SERVE_FAILPOINT"] {
+            guard f.hasPrefix("kill-after-files:"), let n = Int(f.dropFirst("kill-after-files:".count)), n > 0 else {
+                throw ValidationError("VTFUSION_SERVE_FAILPOINT: expected kill-after-files:N with N >= 1")
+            }
+            config.killAfterFiles = n
+        }
         let store = try storage.openStore()
         let grace: Double = storage.database?.hasPrefix("postgres") == true ? 3600 : 0
         // The service handles SIGTERM/SIGINT itself (graceful shutdown) instead of the CLI's immediate exit.
