@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries (Linux). On Apple platforms Accelerate / ImageIO serve instead.
@@ -58,6 +59,7 @@ let package = Package(
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "PostgresNIO", package: "postgres-nio"),
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "NIOCore", package: "swift-nio"),
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "ServiceTests",
                     dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor",
                                    .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "PostgresNIO", package: "postgres-nio"),
                                    .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles"], resources: [.copy("Fixtures")]),
     ],

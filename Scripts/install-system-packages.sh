@@ -6,14 +6,16 @@
 #                                                  GIMP patterns (gimp-data, gimp-data-extras; ~18 MB download)
 #   Scripts/install-system-packages.sh --openarena-textures   and OpenArena metal/stone/wood surfaces
 #                                                  (openarena-081-textures; ~94 MB, extracted on first use)
+#   Scripts/install-system-packages.sh --postgres  also a PostgreSQL server for the service's integration test
 set -euo pipefail
-PACKAGES="libopenblas-dev libpng-dev libjpeg62-turbo-dev pkg-config"
+PACKAGES="libopenblas-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev pkg-config"
 for arg in "$@"; do
   case "$arg" in
     --textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras" ;;
     --openarena-textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras openarena-081-textures" ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
-    *) echo "unknown option $arg (expected --textures or --openarena-textures)" >&2; exit 2 ;;
+    --postgres) PACKAGES="$PACKAGES postgresql" ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (expected --textures, --openarena-textures or --postgres)" >&2; exit 2 ;;
   esac
 done
 if [ "$(uname -s)" != "Linux" ]; then exit 0; fi

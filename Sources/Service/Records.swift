@@ -9,6 +9,10 @@ public struct CalibrationSummary: Codable, Sendable, Equatable {
     public var targetFalseAlarmRate: Double?
     public var mapRange: [Double]
     public var channels: [String]
+
+    public init(normalScores: [Double], syntheticScores: [Double], selfScored: Bool, thresholdMethod: String?, targetFalseAlarmRate: Double?, mapRange: [Double], channels: [String]) {
+        self.normalScores = normalScores; self.syntheticScores = syntheticScores; self.selfScored = selfScored; self.thresholdMethod = thresholdMethod; self.targetFalseAlarmRate = targetFalseAlarmRate; self.mapRange = mapRange; self.channels = channels
+    }
 }
 
 /// One profile row: the current version's file and what it was built from.
@@ -25,6 +29,10 @@ public struct ProfileRecord: Codable, Sendable, Equatable {
     public var file: String
     public var createdAt: Double
     public var updatedAt: Double
+
+    public init(id: String, name: String, object: String?, version: Int, model: String, threshold: Double?, referenceBlobs: [String], summary: CalibrationSummary, file: String, createdAt: Double, updatedAt: Double) {
+        self.id = id; self.name = name; self.object = object; self.version = version; self.model = model; self.threshold = threshold; self.referenceBlobs = referenceBlobs; self.summary = summary; self.file = file; self.createdAt = createdAt; self.updatedAt = updatedAt
+    }
 }
 
 /// One inspected image.
@@ -47,6 +55,10 @@ public struct InspectionRecord: Codable, Sendable, Equatable {
     /// Milliseconds per phase (queue, model, pictures).
     public var timings: [String: Double]
     public var createdAt: Double
+
+    public init(id: String, profileID: String, profileVersion: Int, model: String, score: Double, decision: String, threshold: Double?, families: [String: Double], imageBlob: String, mapBlob: String, overlayBlob: String, filename: String?, width: Int, height: Int, timings: [String: Double], createdAt: Double) {
+        self.id = id; self.profileID = profileID; self.profileVersion = profileVersion; self.model = model; self.score = score; self.decision = decision; self.threshold = threshold; self.families = families; self.imageBlob = imageBlob; self.mapBlob = mapBlob; self.overlayBlob = overlayBlob; self.filename = filename; self.width = width; self.height = height; self.timings = timings; self.createdAt = createdAt
+    }
 }
 
 /// Permission of an API key.
@@ -70,6 +82,10 @@ public struct APIKeyRecord: Codable, Sendable, Equatable {
     public var scope: Scope
     public var createdAt: Double
     public var revokedAt: Double?
+
+    public init(id: String, name: String, hash: String, scope: Scope, createdAt: Double, revokedAt: Double?) {
+        self.id = id; self.name = name; self.hash = hash; self.scope = scope; self.createdAt = createdAt; self.revokedAt = revokedAt
+    }
 }
 
 /// One change to a profile (create, replace, delete), with the key that made it.
@@ -80,6 +96,10 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     public var action: String
     public var profileID: String
     public var detail: String
+
+    public init(id: String, at: Double, actor: String, action: String, profileID: String, detail: String) {
+        self.id = id; self.at = at; self.actor = actor; self.action = action; self.profileID = profileID; self.detail = detail
+    }
 }
 
 /// A filter and page of `GET /v1/inspections`.

@@ -12,15 +12,9 @@ public enum StoreURL {
             return try SQLiteStore(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try PostgresStoreFactory.open(url)
+            return try PostgresStore(url: url)
         }
         throw StoreError.invalidURL("expected sqlite:PATH or postgres://user:password@host:port/database")
     }
 }
 
-/// Replaced by the PostgreSQL store when it is built in.
-enum PostgresStoreFactory {
-    static func open(_ url: String) throws -> any ServiceStore {
-        throw StoreError.invalidURL("PostgreSQL is not supported by this build")
-    }
-}

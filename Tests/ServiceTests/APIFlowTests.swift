@@ -11,6 +11,10 @@ final class APIFlowTests: XCTestCase {
     func testCreateInspectHistoryReplaceDelete() async throws {
         let server = try TestServer()
         defer { server.remove() }
+        try await Self.flow(server)
+    }
+
+    static func flow(_ server: TestServer) async throws {
         try await server.run { client, service in
             let admin = server.keys[.admin]!, inspect = server.keys[.inspect]!, read = server.keys[.read]!
             var form = Form()

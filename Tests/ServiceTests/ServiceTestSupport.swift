@@ -73,6 +73,8 @@ final class TestServer: @unchecked Sendable {
     let model: InspectionModel
     var config: ServiceConfiguration
     var keys: [Scope: String] = [:]
+    /// The store of the server (default: SQLite in the data folder).
+    var makeStore: (@Sendable (URL) throws -> any ServiceStore)?
 
     init(data: URL? = nil, model: InspectionModel? = nil, configure: (inout ServiceConfiguration) -> Void = { _ in }) throws {
         self.data = data ?? FileManager.default.temporaryDirectory.appendingPathComponent("vtfusion-serve-\(UUID().uuidString)")
@@ -86,6 +88,7 @@ final class TestServer: @unchecked Sendable {
 
     func store() throws -> any ServiceStore {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        if let makeStore { return try makeStore(data) }
         return try SQLiteStore(path: data.appendingPathComponent("vtfusion.sqlite").path)
     }
 
