@@ -19,10 +19,10 @@ public enum ServiceApp {
     }
 
     /// Runs until a shutdown signal.
-    public static func run(_ service: InspectionService, logger: Logger,
+    public static func run(_ service: InspectionService, logger: Logger, also: [any ServiceLifecycle.Service] = [],
                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = application(service, logger: logger, onServerRunning: onServerRunning)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app] + also, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Inspection
 import Logging
 import Service
+import ServiceLifecycle
 import VTFusion
 
 /// `vtfusion serve`: the HTTP inspection service, and its API keys.
@@ -90,6 +91,12 @@ struct ServeRunCommand: ParsableCommand {
     @Option(help: "Seconds a request may wait for and use a worker.")
     var timeout: Int = 120
 
+    @Option(help: "A folder to watch: each image dropped there is inspected against --profile, then moved to ok/, ng/ or error/.")
+    var watch: String?
+
+    @Option(help: "The profile id (prf_...) that --watch inspects against.")
+    var profile: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port: expected 0 to 65535, got \(port)") }
         if let w = workers, !(1...256).contains(w) { throw ValidationError("--workers: expected 1 to 256, got \(w)") }
@@ -97,6 +104,7 @@ struct ServeRunCommand: ParsableCommand {
         guard (1...1024).contains(maxBodyMb) else { throw ValidationError("--max-body-mb: expected 1 to 1024, got \(maxBodyMb)") }
         guard (1...1000).contains(maxMegapixels) else { throw ValidationError("--max-megapixels: expected 1 to 1000, got \(maxMegapixels)") }
         guard (1...3600).contains(timeout) else { throw ValidationError("--timeout: expected 1 to 3600 seconds, got \(timeout)") }
+        guard (watch == nil) == (profile == nil) else { throw ValidationError("--watch and --profile go together") }
     }
 
     func run() throws {
@@ -122,9 +130,16 @@ struct ServeRunCommand: ParsableCommand {
         // The service handles SIGTERM/SIGINT itself (graceful shutdown) instead of the CLI's immediate exit.
         signal(SIGTERM, SIG_DFL)
         signal(SIGINT, SIG_DFL)
+        let (watch, profile) = (self.watch, self.profile)
         try runBlocking { [config, logger] in
             let service = try await InspectionService(model: model, store: store, config: config, orphanGrace: grace, logger: logger)
-            try await ServiceApp.run(service, logger: logger) { port in
+            var also: [any ServiceLifecycle.Service] = []
+            if let watch, let profile {
+                let watcher = FolderWatcher(service: service, folder: URL(fileURLWithPath: watch), profileID: profile, logger: logger)
+                try await watcher.validate()
+                also.append(watcher)
+            }
+            try await ServiceApp.run(service, logger: logger, also: also) { port in
                 print("vtfusion serve: listening on http://\(config.host):\(port) (model \(model.name), data \(config.dataDirectory.path))")
                 fflush(stdout)
             }

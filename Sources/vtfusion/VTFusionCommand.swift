@@ -18,6 +18,7 @@ struct VTFusionCommand: ParsableCommand {
             FeaturesCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            InspectClientCommand.self,
         ]
     )
 

@@ -145,4 +145,54 @@ final class KillRestartTests: XCTestCase {
         let leftovers = FileManager.default.enumerator(atPath: data.path)?.compactMap { $0 as? String }.filter { $0.contains(".tmp-") } ?? []
         XCTAssertEqual(leftovers, [])
     }
+
+    /// `vtfusion inspect --server` against a child `vtfusion serve`: lines per image, local and server refusals.
+    func testInspectClientAgainstChildServer() async throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("no vtfusion binary next to the test bundle (\(binary.path)); build it with `swift build`")
+        }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("vtfusion-client-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let keyLog = data.appendingPathComponent("key.log")
+        let keys = try launch(["serve", "keys", "create", "--name", "client", "--scope", "admin", "--data", data.path], output: keyLog)
+        keys.waitUntilExit()
+        let key = try XCTUnwrap(try String(contentsOf: keyLog, encoding: .utf8).split(separator: "\n").last.map(String.init))
+        let log = data.appendingPathComponent("serve.log")
+        let server = try launch(["serve", "--backbone", "dinov2-tiny-random", "--port", "0", "--data", data.path], output: log)
+        defer { server.terminate(); server.waitUntilExit() }
+        let port = try await port(of: server, output: log)
+        let client = TestClient(host: "127.0.0.1", port: port)
+        client.connect()
+        var form = Form()
+        form.field("name", "client")
+        for s in 0..<2 { form.file("images", "g\(s).png", TinyService.good(UInt64(s))) }
+        let created = try await call(client, .post, "/v1/profiles", key: key, type: Form.contentType, body: form.bytes)
+        try? await client.shutdown()
+        let profile = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(created.body.map { Array($0.readableBytesView) } ?? [])) as? [String: Any])?["id"] as? String)
+
+        let good = data.appendingPathComponent("good.png"), bad = data.appendingPathComponent("bad.png"), text = data.appendingPathComponent("text.png")
+        try Data(TinyService.good(70)).write(to: good)
+        try Data(TinyService.defect(71)).write(to: bad)
+        try Data("nope".utf8).write(to: text)
+        let out = data.appendingPathComponent("client.log")
+        let c = try launch(["inspect", "--server", "http://127.0.0.1:\(port)", "--profile", profile, "--key", key, good.path, bad.path, text.path],
+                           output: out)
+        c.waitUntilExit()
+        XCTAssertEqual(c.terminationStatus, 1, "one image failed")
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        let rows = lines.filter { $0.hasPrefix(data.path) && $0.contains("\t") }.map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.map { $0[0] }, [good.path, bad.path], lines.joined(separator: "\n"))
+        XCTAssertGreaterThan(Double(rows[1][1])!, Double(rows[0][1])!)
+        XCTAssertTrue(rows.allSatisfy { ["ok", "ng"].contains($0[2]) && $0[4].hasPrefix("ins_") })
+        XCTAssertEqual(lines.filter { $0.hasPrefix(text.path + ":") }.count, 1, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix(text.path + ": unknown image format") }, lines.joined(separator: "\n"))
+        // A server-side refusal is reported too: an unknown profile.
+        let out2 = data.appendingPathComponent("client2.log")
+        let c2 = try launch(["inspect", "--server", "http://127.0.0.1:\(port)", "--profile", "prf_none", "--key", key, good.path], output: out2)
+        c2.waitUntilExit()
+        XCTAssertEqual(c2.terminationStatus, 1)
+        XCTAssertTrue(try String(contentsOf: out2, encoding: .utf8).contains("\(good.path): no profile prf_none"))
+    }
 }
+
