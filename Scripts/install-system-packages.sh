@@ -7,6 +7,7 @@
 #   Scripts/install-system-packages.sh --openarena-textures   and OpenArena metal/stone/wood surfaces
 #                                                  (openarena-081-textures; ~94 MB, extracted on first use)
 #   Scripts/install-system-packages.sh --postgres  also a PostgreSQL server for the service's integration test
+#   Scripts/install-system-packages.sh --browser   also headless Chromium for the service's web page test
 set -euo pipefail
 PACKAGES="libopenblas-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev pkg-config"
 for arg in "$@"; do
@@ -14,8 +15,9 @@ for arg in "$@"; do
     --textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras" ;;
     --openarena-textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras openarena-081-textures" ;;
     --postgres) PACKAGES="$PACKAGES postgresql" ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "unknown option $arg (expected --textures, --openarena-textures or --postgres)" >&2; exit 2 ;;
+    --browser) PACKAGES="$PACKAGES chromium" ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (expected --textures, --openarena-textures, --postgres or --browser)" >&2; exit 2 ;;
   esac
 done
 if [ "$(uname -s)" != "Linux" ]; then exit 0; fi
