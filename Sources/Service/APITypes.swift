@@ -100,7 +100,7 @@ enum API {
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? e.encode(value)) ?? Data("{}".utf8)
         var h = headers
         h[.contentType] = "application/json"

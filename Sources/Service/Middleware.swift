@@ -15,6 +15,15 @@ struct ProblemAndMetricsMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let p as Problem {
             response = p.response()
+        } catch let e as HTTPError where e.status == .notFound {
+            // A known path with another method: 405 and the methods it takes.
+            let allowed = ServiceRoutes.methods(forPath: request.uri.path)
+            if allowed.isEmpty {
+                response = Self.problem(e).response()
+            } else {
+                response = Problem(.methodNotAllowed, "Method not allowed", detail: "this resource takes \(allowed.joined(separator: ", "))").response()
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         } catch let e as HTTPError {
             response = Self.problem(e).response()
         } catch is CancellationError {

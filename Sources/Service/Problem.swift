@@ -31,7 +31,7 @@ public struct Problem: Error, HTTPResponseError, Equatable {
     public var json: Data {
         let body = Body(type: type, title: title, status: Int(status.code), detail: detail, field: field)
         let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? enc.encode(body)) ?? Data("{\"status\":\(status.code)}".utf8)
     }
 

@@ -9,10 +9,22 @@ public enum ServiceRoutes {
     public static let all = [
         "GET /", "GET /healthz", "GET /readyz", "GET /metrics", "GET /v1/openapi.json",
         "GET /v1/profiles", "POST /v1/profiles", "GET /v1/profiles/{id}", "PUT /v1/profiles/{id}", "DELETE /v1/profiles/{id}",
-        "GET /v1/profiles/{id}/audit", "POST /v1/profiles/{id}/inspect",
+        "GET /v1/audit", "POST /v1/profiles/{id}/inspect",
         "GET /v1/inspections", "GET /v1/inspections/{id}", "GET /v1/inspections/{id}/image",
         "GET /v1/inspections/{id}/map", "GET /v1/inspections/{id}/overlay",
     ]
+
+    /// The methods the routes take on a concrete path (`{id}` matches one segment).
+    static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return all.compactMap { route -> String? in
+            let parts = route.split(separator: " ")
+            let pattern = parts[1].split(separator: "/", omittingEmptySubsequences: false)
+            guard pattern.count == segments.count else { return nil }
+            for (p, s) in zip(pattern, segments) where !(p.hasPrefix("{") && !s.isEmpty) && p != s { return nil }
+            return String(parts[0])
+        }
+    }
 
     public static func router(_ service: InspectionService) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
@@ -45,10 +57,13 @@ public enum ServiceRoutes {
             guard let p = try await service.store.profile(id: id) else { throw Problem.notFound("no profile \(id)", field: "id") }
             return API.json(API.ProfileBody(p))
         }
-        read.get("/profiles/:id/audit") { _, context in
-            let id = try context.parameters.require("id")
+        read.get("/audit") { request, _ in
+            let params = request.uri.queryParameters
+            for (k, _) in params where k != "profile" {
+                throw Problem.badRequest("\(k): unknown query parameter; expected profile", field: String(k))
+            }
+            guard let id = params.get("profile"), !id.isEmpty else { throw Problem.badRequest("profile: required", field: "profile") }
             let rows = try await service.store.audit(profileID: id)
-            guard !rows.isEmpty else { throw Problem.notFound("no profile \(id)", field: "id") }
             return API.json(API.AuditList(audit: rows.map { API.AuditBody(at: API.time($0.at), actor: $0.actor, action: $0.action, detail: $0.detail) }))
         }
         admin.post("/profiles") { request, context in

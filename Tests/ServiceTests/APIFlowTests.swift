@@ -27,6 +27,7 @@ final class APIFlowTests: XCTestCase {
             let profile = created.json
             let id = try XCTUnwrap(profile["id"] as? String)
             XCTAssertEqual(created.headers[.location], "/v1/profiles/\(id)")
+            XCTAssertTrue(String(decoding: created.bytes, as: UTF8.self).contains("\"self\":\"/v1/profiles/\(id)\""), "links unescaped")
             XCTAssertEqual(profile["name"] as? String, "stripes")
             XCTAssertEqual(profile["version"] as? Int, 1)
             XCTAssertEqual(profile["reference_count"] as? Int, 4)
@@ -104,7 +105,7 @@ final class APIFlowTests: XCTestCase {
             XCTAssertEqual(files, ["\(id)-v2.safetensors"], "the old version's file is removed once the new one is stored")
             let after = try await client.call(.post, "/v1/profiles/\(id)/inspect", key: inspect, contentType: "image/png", body: goodBytes)
             XCTAssertEqual((after.json["results"] as? [[String: Any]])?.first?["profile_version"] as? Int, 2)
-            let audit = try await client.call(.get, "/v1/profiles/\(id)/audit", key: read)
+            let audit = try await client.call(.get, "/v1/audit?profile=\(id)", key: read)
             XCTAssertEqual((audit.json["audit"] as? [[String: Any]])?.map { $0["action"] as? String }, ["create", "replace"])
 
             // Delete: gone, its inspections stay.
@@ -114,7 +115,7 @@ final class APIFlowTests: XCTestCase {
             XCTAssertProblem(try await client.call(.delete, "/v1/profiles/\(id)", key: admin), .notFound, field: "id")
             let kept = try await client.call(.get, "/v1/inspections?profile=\(id)", key: read)
             XCTAssertEqual((kept.json["inspections"] as? [[String: Any]])?.count, 4)
-            let auditAfter = try await client.call(.get, "/v1/profiles/\(id)/audit", key: read)
+            let auditAfter = try await client.call(.get, "/v1/audit?profile=\(id)", key: read)
             XCTAssertEqual((auditAfter.json["audit"] as? [[String: Any]])?.last?["action"] as? String, "delete")
             _ = service
         }

@@ -109,8 +109,14 @@ final class RefusalTests: XCTestCase {
             XCTAssertProblem(try await client.call(.get, "/v1/inspections?decision=maybe", key: key), .badRequest, field: "decision")
             XCTAssertProblem(try await client.call(.get, "/v1/inspections?colour=red", key: key), .badRequest, field: "colour")
             XCTAssertProblem(try await client.call(.post, path + "?include=map", key: key, contentType: "image/png", body: good), .badRequest, field: "include")
-            // Unknown routes are problems too.
+            // Unknown routes are problems too; a known path with another method is 405 with Allow.
             XCTAssertProblem(try await client.call(.get, "/v1/nothing", key: key), .notFound, field: nil)
+            let trace = try await client.call(.patch, "/v1/profiles/\(id)", key: key)
+            XCTAssertProblem(trace, .methodNotAllowed, field: nil)
+            XCTAssertEqual(trace.headers[.allow], "GET, PUT, DELETE")
+            let put = try await client.call(.put, "/v1/inspections", key: key)
+            XCTAssertEqual(put.headers[.allow], "GET")
+            XCTAssertProblem(try await client.call(.get, "/v1/audit", key: key), .badRequest, field: "profile")
             // Nothing refused was stored.
             let page = try await client.call(.get, "/v1/inspections", key: key)
             XCTAssertEqual((page.json["inspections"] as? [[String: Any]])?.count, 0)
