@@ -10,7 +10,10 @@ BIN="$(realpath "$1")"; BACKBONE="${2:-dinov2-tiny-random}"
 command -v nginx >/dev/null || { echo "nginx is missing: apt-get install nginx-light" >&2; exit 2; }
 DB="$(Scripts/start-postgres.sh)"
 psql "$DB" -qc "DROP TABLE IF EXISTS profiles, inspections, audit, api_keys, schema_migrations" >/dev/null
-WORK="$(mktemp -d)"; DATA="$WORK/data"; mkdir -p "$DATA" "$WORK/nginx/logs"
+WORK="$(mktemp -d)"; DATA="$WORK/data"; mkdir -p "$DATA" "$WORK/nginx/logs" "$WORK/nginx/body" "$WORK/nginx/proxy"
+chmod 755 "$WORK"
+NGINX_USER=""
+if [ "$(id -u)" -eq 0 ]; then chown nobody "$WORK/nginx/body" "$WORK/nginx/proxy"; NGINX_USER="user nobody nogroup;"; fi
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; nginx -p "$WORK/nginx" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -21,6 +24,7 @@ for port in 18201 18202; do
 done
 for port in 18201 18202; do for _ in $(seq 1 600); do grep -q "listening on" "$WORK/$port.log" && break; sleep 0.1; done; done
 cat > "$WORK/nginx/nginx.conf" <<CONF
+$NGINX_USER
 worker_processes 1;
 error_log logs/error.log;
 pid logs/nginx.pid;
@@ -55,8 +59,9 @@ def png(path, seed, w=64, h=64):
     open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + ch(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + ch(b"IDAT", zlib.compress(raw)) + ch(b"IEND", b""))
 for i in range(4): png(f"{sys.argv[1]}/img{i}.png", i)
 PY
-PROFILE="$(curl -sf "${H[@]}" -F name=replicas -F images=@"$WORK/img0.png" -F images=@"$WORK/img1.png" http://127.0.0.1:18200/v1/profiles \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+CREATED="$(curl -s "${H[@]}" -F name=replicas -F images=@"$WORK/img0.png" -F images=@"$WORK/img1.png" http://127.0.0.1:18200/v1/profiles)"
+PROFILE="$(echo "$CREATED" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" || { echo "FAILED: creating a profile through nginx: $CREATED"; for f in "$WORK"/*.log "$WORK"/nginx/logs/error.log; do tail -5 "$f"; done; exit 1; }
 for port in 18201 18202; do
   check "$(curl -s -o /dev/null -w '%{http_code}' "${H[@]}" "http://127.0.0.1:$port/v1/profiles/$PROFILE")" 200 "replica $port sees the profile"
 done
