@@ -186,8 +186,10 @@ public final class InspectionService: Sendable {
         let profile = try loaded(record)
         let model = self.model
         let queued = Date()
+        let delay = config.inspectDelayMilliseconds
         let (results, started, modelDone, picturesDone) = try await queue.run(timeout: config.requestTimeout) {
             let started = Date()
+            if let delay { Thread.sleep(forTimeInterval: Double(delay) / 1000) }
             let results: [Inspection]
             do { results = try model.inspect(images.map(\.image), profile: profile) } catch let e as InspectionError {
                 throw Problem.unprocessable("images: \(e.description)", field: "images")

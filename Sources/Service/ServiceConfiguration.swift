@@ -27,6 +27,9 @@ public struct ServiceConfiguration: Sendable {
     /// Fault injection for crash tests: the process kills itself (SIGKILL) after writing the files of its
     /// Nth inspection request and before the rows (`VTFUSION_SERVE_FAILPOINT=kill-after-files:N`).
     public var killAfterFiles: Int?
+    /// Fault injection for shutdown tests: each inspection job takes this much longer
+    /// (`VTFUSION_SERVE_FAILPOINT=delay-inspect-ms:N`).
+    public var inspectDelayMilliseconds: Int?
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory

@@ -120,10 +120,14 @@ struct ServeRunCommand: ParsableCommand {
         config.maxPixels = maxMegapixels * 1_000_000
         config.requestTimeout = .seconds(timeout)
         if let f = ProcessInfo.processInfo.environment["VTFUSION_SERVE_FAILPOINT"] {
-            guard f.hasPrefix("kill-after-files:"), let n = Int(f.dropFirst("kill-after-files:".count)), n > 0 else {
-                throw ValidationError("VTFUSION_SERVE_FAILPOINT: expected kill-after-files:N with N >= 1")
+            // Fault injection for the crash and shutdown tests: kill-after-files:N, delay-inspect-ms:N (comma-separated).
+            for item in f.split(separator: ",") {
+                let kv = item.split(separator: ":", maxSplits: 1).map(String.init)
+                guard kv.count == 2, let n = Int(kv[1]), n > 0, ["kill-after-files", "delay-inspect-ms"].contains(kv[0]) else {
+                    throw ValidationError("VTFUSION_SERVE_FAILPOINT: expected kill-after-files:N or delay-inspect-ms:N (N >= 1), comma-separated")
+                }
+                if kv[0] == "kill-after-files" { config.killAfterFiles = n } else { config.inspectDelayMilliseconds = n }
             }
-            config.killAfterFiles = n
         }
         let store = try storage.openStore()
         let grace: Double = storage.database?.hasPrefix("postgres") == true ? 3600 : 0

@@ -194,5 +194,61 @@ final class KillRestartTests: XCTestCase {
         XCTAssertEqual(c2.terminationStatus, 1)
         XCTAssertTrue(try String(contentsOf: out2, encoding: .utf8).contains("\(good.path): no profile prf_none"))
     }
+
+    /// SIGTERM while requests are in flight (each inspection slowed to 400 ms, one worker): every request
+    /// accepted before the signal is answered 200 and stored, then the process exits 0.
+    func testGracefulShutdownFinishesRequestsInFlight() async throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("no vtfusion binary next to the test bundle (\(binary.path)); build it with `swift build`")
+        }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("vtfusion-term-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let keyLog = data.appendingPathComponent("key.log")
+        let keys = try launch(["serve", "keys", "create", "--name", "term", "--scope", "admin", "--data", data.path], output: keyLog)
+        keys.waitUntilExit()
+        let key = try XCTUnwrap(try String(contentsOf: keyLog, encoding: .utf8).split(separator: "\n").last.map(String.init))
+        let log = data.appendingPathComponent("serve.log")
+        let server = try launch(["serve", "--backbone", "dinov2-tiny-random", "--port", "0", "--data", data.path, "--workers", "1"],
+                                output: log, environment: ["VTFUSION_SERVE_FAILPOINT": "delay-inspect-ms:400"])
+        let port = try await port(of: server, output: log)
+        let admin = TestClient(host: "127.0.0.1", port: port)
+        admin.connect()
+        var form = Form()
+        form.field("name", "term")
+        for s in 0..<2 { form.file("images", "g\(s).png", TinyService.good(UInt64(s))) }
+        let created = try await call(admin, .post, "/v1/profiles", key: key, type: Form.contentType, body: form.bytes)
+        let profile = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(created.body.map { Array($0.readableBytesView) } ?? [])) as? [String: Any])?["id"] as? String)
+
+        // Three clients, each with one inspection in flight (one running, two waiting for the worker).
+        let statuses = try await withThrowingTaskGroup(of: UInt.self) { group -> [UInt] in
+            for i in 0..<3 {
+                group.addTask {
+                    let c = TestClient(host: "127.0.0.1", port: port)
+                    c.connect()
+                    let r = try await self.call(c, .post, "/v1/profiles/\(profile)/inspect", key: key, type: "image/png", body: TinyService.good(UInt64(40 + i)))
+                    try? await c.shutdown()
+                    return UInt(r.status.code)
+                }
+            }
+            // Wait until the worker is busy, then ask the server to stop.
+            for _ in 0..<200 {
+                let m = try await self.call(admin, .get, "/metrics", key: key)
+                if String(decoding: m.body.map { Array($0.readableBytesView) } ?? [], as: UTF8.self).contains("vtfusion_queue_running 1") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try? await admin.shutdown()
+            kill(server.processIdentifier, SIGTERM)
+            var out: [UInt] = []
+            for try await s in group { out.append(s) }
+            return out
+        }
+        XCTAssertEqual(statuses, [200, 200, 200], "requests in flight at SIGTERM are answered")
+        for _ in 0..<300 where server.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertFalse(server.isRunning)
+        XCTAssertEqual(server.terminationStatus, 0)
+        let rows = try await SQLiteStore(path: data.appendingPathComponent("vtfusion.sqlite").path).inspections(InspectionQuery())
+        XCTAssertEqual(rows.count, 3)
+    }
 }
 
