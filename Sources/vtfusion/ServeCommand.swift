@@ -6,7 +6,6 @@ import Inspection
 import Logging
 import Service
 import ServiceLifecycle
-import VTFusion
 
 /// `vtfusion serve`: the HTTP inspection service, and its API keys.
 struct ServeCommand: ParsableCommand {
@@ -159,7 +158,8 @@ struct ServeRunCommand: ParsableCommand {
                 EvidenceChannel(.meanKNN, scale: 32, layer: 4, family: .global),
                 EvidenceChannel(.featureStats, scale: 32, layer: 4, family: .global),
             ], syntheticPerFamily: 1)
-            return try InspectionModel(name: "dinov2-tiny-random/smoke", backbone: TinyModels.dinov2(depth: 4), spec: spec)
+            let backbone = try DINOv2.synthetic(DINOv2Config(hiddenSize: 32, numHiddenLayers: 4, numAttentionHeads: 2, imageSize: 64, patchSize: 8))
+            return try InspectionModel(name: "dinov2-tiny-random/smoke", backbone: backbone, spec: spec)
         }
         return try DetectModel.load(backbone: backbone, backboneDir: backboneDir, recipe: recipe).model
     }
