@@ -32,8 +32,10 @@ enum DetectModel {
         let spec = try BackboneSpec.named(name)
         let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? DefaultModels.directory(for: name, progress: progress)
         let loaded = try ModelLoader.backbone(spec, directory: dir)
+        let evidence = recipe.spec(depth: loaded.backbone.layerCount)
         let model = try InspectionModel(name: "\(spec.name)/\(recipe.rawValue)", backbone: loaded.backbone,
-                                        spec: recipe.spec(depth: loaded.backbone.layerCount), batchSize: batchSize)
+                                        spec: evidence, batchSize: batchSize,
+                                        decisionTails: DecisionTailsFile.shipped(backbone: spec.name, spec: evidence))
         return Loaded(model: model, description: "\(spec.name) (\(dir.path)), recipe \(recipe.rawValue)")
     }
 }

@@ -16,7 +16,7 @@ enum TinyModel {
             EvidenceChannel(.patchKNN, scale: 64, layer: 2, family: .local),
             EvidenceChannel(.patchKNN, scale: 32, layer: 4, family: .global),
             EvidenceChannel(.featureStats, scale: 32, layer: 4, family: .global),
-        ], syntheticPerFamily: 1, sigma: 2))
+        ], syntheticPerFamily: 1, sigma: 2, calibrationViews: 2))
     }
 }
 
@@ -72,9 +72,9 @@ final class DetectRunTests: XCTestCase {
         run.progress = { _, _, phase in phases.insert(phase) }
         let results = try run.run()
 
-        // One backbone pass per scale for each reference, each synthetic anomaly (one per family) and each
-        // decodable test image: the profile is built once.
-        XCTAssertEqual(model.extractor.passCount, (3 + 2 + 3) * 2)
+        // One backbone pass per scale for each reference, its 2 calibration views, each synthetic anomaly (one
+        // per family) and each decodable test image: the profile is built once.
+        XCTAssertEqual(model.extractor.passCount, (3 + 3 * 2 + 2 + 3) * 2)
         XCTAssertEqual(phases, ["references", "images"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("profile.safetensors").path))
         XCTAssertEqual(results.entries.map(\.path), images)
@@ -88,9 +88,12 @@ final class DetectRunTests: XCTestCase {
         XCTAssertEqual(results.summary, .init(images: 5, failed: 2, anomalous: 1, normal: 2))
 
         let t = try XCTUnwrap(results.threshold)
-        XCTAssertEqual(t.method, .referenceMargin)
-        XCTAssertEqual(t.sampleCount, 3)
-        XCTAssertEqual(t.syntheticCount.map { $0 > 0 }, true)
+        XCTAssertEqual(t.method, .calibrated)
+        XCTAssertEqual(t.sampleCount, 9)            // 3 references left out in turn + 2 views of each
+        XCTAssertEqual(t.requestedFalseAlarmRate, 0.01)
+        XCTAssertLessThan(byName["defect.png"]!.falseAlarmRate!, 0.01)
+        XCTAssertGreaterThan(byName["good1.png"]!.falseAlarmRate!, 0.01)
+        XCTAssertFalse(byName["defect.png"]!.regions!.isEmpty)
         XCTAssertTrue(byName["defect.png"]!.score! >= t.threshold && byName["good1.png"]!.score! < t.threshold)
         let range = try XCTUnwrap(results.mapRange)
         XCTAssertEqual(range.source, "references")
@@ -143,7 +146,7 @@ final class DetectRunTests: XCTestCase {
         // The saved profile reproduces the scores without the references.
         settings.profile = savedProfile
         settings.references = []
-        settings.threshold = .references(ReferenceThreshold(floor: 3))
+        settings.threshold = .references(DecisionRule())
         let passes = model.extractor.passCount
         let again = try DetectRun(model: model, settings: settings).run()
         XCTAssertEqual(model.extractor.passCount - passes, 3 * 2)
@@ -159,8 +162,9 @@ final class DetectRunTests: XCTestCase {
         settings.mapRange = .run
         let results = try DetectRun(model: try TinyModel.make(), settings: settings).run()
         let t = try XCTUnwrap(results.threshold)
-        XCTAssertEqual(t.selfScored, true)
-        XCTAssertGreaterThan(t.syntheticCount ?? 0, 0)
+        XCTAssertEqual(t.method, .calibrated)
+        XCTAssertEqual(t.referenceCount, 1)
+        XCTAssertEqual(t.sampleCount, 3)            // the reference and its 2 views, self-scored
         XCTAssertEqual(results.entries.map(\.anomalous), [false, true])
         XCTAssertEqual(results.mapRange?.source, "run")
         // Two-pass: the run range spans the maps, and the defect's map reaches the top.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Evaluation
+import Imaging
 
 final class PixelMetricsTests: XCTestCase {
     func testMatchesScikitLearnAndScipyAUPRO() throws {
