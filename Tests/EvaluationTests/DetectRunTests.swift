@@ -208,7 +208,9 @@ final class DetectRunTests: XCTestCase {
         let root = try temporaryDirectory()
         let (refs, images) = try makeInputs(root)
         let out = root.appendingPathComponent("out")
-        _ = try DetectRun(model: try TinyModel.make(), settings: DetectSettings(references: refs, images: images, output: out)).run()
+        var settings = DetectSettings(references: refs, images: images, output: out)
+        for path in images where !path.hasSuffix("corrupt.png") && !path.hasSuffix("odd.png") { settings.labels[path] = path.hasSuffix("defect.png") }
+        _ = try DetectRun(model: try TinyModel.make(), settings: settings).run()
         var table = MetricsTable(columns: ["image AUROC", "pixel AUPRO"])
         table.addRow("screw", values: [0.968, nil])
         table.addRow("<b>", values: [0.5, 0.25])
@@ -227,6 +229,11 @@ final class DetectRunTests: XCTestCase {
         XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"))
         XCTAssertTrue(html.contains("Failed images (2)"))
         XCTAssertTrue(html.contains("odd.png"))
+        // The decision pictures: histogram with the threshold and the 9 reference calibration ticks, and the ROC
+        // curve of the labelled images (the defect above both good parts: AUROC 1).
+        XCTAssertTrue(html.contains("<title>Score histogram</title>") && html.contains("threshold "))
+        XCTAssertEqual(html.components(separatedBy: "stroke=\"#1565c0\"").count - 1, 9)
+        XCTAssertTrue(html.contains("<title>ROC curve</title>") && html.contains("image AUROC 1.000"), html)
         // Sorted by score: the defective part first.
         let first = try XCTUnwrap(html.range(of: "defect.png</code>")), second = try XCTUnwrap(html.range(of: "good1.png</code>"))
         XCTAssertLessThan(first.lowerBound, second.lowerBound)

@@ -161,10 +161,11 @@ public final class DetectRun {
             }
         }
 
-        let results = DetectionResults(toolVersion: s.toolVersion, commandLine: s.commandLine, backbone: s.backbone,
+        var results = DetectionResults(toolVersion: s.toolVersion, commandLine: s.commandLine, backbone: s.backbone,
                                        checkpoint: s.checkpoint, object: s.object, references: s.references,
                                        threshold: threshold, mapRange: range, mapFormats: s.formats.names,
                                        entries: entries)
+        results.decision = profile.decision
         try results.write(to: s.output)
         return results
     }

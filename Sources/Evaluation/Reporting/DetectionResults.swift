@@ -115,6 +115,8 @@ public struct DetectionResults: Codable, Equatable, Sendable {
     public var references: [String]
     /// Decision threshold and how it was set (nil: scores only).
     public var threshold: ThresholdChoice?
+    /// The profile's calibrated decision: rule, normal calibration scores, location and spread, tail.
+    public var decision: DecisionCalibration? = nil
     public var mapRange: MapRange?
     /// Map file formats written: `["png"]`, `["npy"]` or `["png", "npy"]`.
     public var mapFormats: [String]
