@@ -14,6 +14,8 @@ public struct DefectRegion: Codable, Sendable, Equatable {
     /// Highest and mean map value inside the region (map units).
     public var peak: Double
     public var mean: Double
+    /// The most likely defect names (with a ``DefectNaming``), most likely first.
+    public var names: [DefectName]? = nil
 
     public init(x: Int, y: Int, width: Int, height: Int, area: Int, areaPercent: Double, peak: Double, mean: Double) {
         self.x = x; self.y = y; self.width = width; self.height = height

@@ -205,16 +205,18 @@ public final class InspectionModel: @unchecked Sendable {
 
     /// Inspects images against a profile.
     /// Regions smaller than `minRegionArea` pixels are dropped.
-    public func inspect(_ images: [Image8], profile: Profile, minRegionArea: Int = 1) throws -> [Inspection] {
+    /// With `naming`, each region gets its most likely defect names.
+    public func inspect(_ images: [Image8], profile: Profile, minRegionArea: Int = 1, naming: DefectNaming? = nil) throws -> [Inspection] {
         try check(profile)
-        return try inspect(features: features(images), profile: profile, minRegionArea: minRegionArea)
+        return try inspect(features: features(images), profile: profile, minRegionArea: minRegionArea, naming: naming)
     }
 
     /// Inspects precomputed features against a profile; `smoothing: false` leaves the map unsmoothed (for a
     /// caller that smooths in its own frame, as the evaluation protocol does for every method).
     public func inspect(features: [ImageFeatures], profile: Profile, smoothing: Bool = true,
-                        minRegionArea: Int = 1) throws -> [Inspection] {
+                        minRegionArea: Int = 1, naming: DefectNaming? = nil) throws -> [Inspection] {
         try check(profile)
+        let referenceMean = naming.flatMap { profile.references.meanToken(scale: $0.namer.scale, layer: $0.namer.layer) }
         let cal = profile.calibration
         let mapWeights = cal.mapWeights(spec: spec)
         return features.map { f in
@@ -223,10 +225,18 @@ public final class InspectionModel: @unchecked Sendable {
             let (score, families) = cal.score(z: z)
             let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f, smoothing: smoothing)
             let decision = profile.decision
+            var regions = profile.header.regionLevel.map { DefectRegions.find(in: map, level: Float($0), minArea: minRegionArea) } ?? []
+            if let naming, let referenceMean, f.scales[naming.namer.scale]?.layers[naming.namer.layer] != nil {
+                for i in regions.indices {
+                    let r = regions[i]
+                    let d = naming.namer.descriptor(f, box: (r.x, r.y, r.width, r.height), referenceMean: referenceMean)
+                    regions[i].names = Array(naming.namer.rank(d, prototypes: naming.prototypes, names: naming.names).prefix(naming.keep))
+                }
+            }
             return Inspection(score: score, anomalous: profile.threshold.map { score >= $0.threshold }, familyScores: families,
                               channelValues: raw.values, channelZ: z, map: map,
                               falseAlarmRate: decision?.falseAlarmRate(score), normalizedScore: decision?.normalized(score),
-                              regions: profile.header.regionLevel.map { DefectRegions.find(in: map, level: Float($0), minArea: minRegionArea) } ?? [])
+                              regions: regions)
         }
     }
 

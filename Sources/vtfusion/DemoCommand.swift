@@ -2,6 +2,7 @@ import ArgumentParser
 import Backbones
 import Evaluation
 import Foundation
+import Inspection
 import Imaging
 import VTFusion
 
@@ -88,6 +89,7 @@ struct DemoCommand: ParsableCommand {
             settings.checkpoint = "recipe standard"
             settings.object = object
             settings.seed = seed
+            settings.naming = try DefectNamingLoader.load(names: DefectNamer.defaultNames, object: object, progress: progress)
             for s in cat.test {
                 settings.labels[s.imagePath.path] = s.isAnomalous
                 if let m = s.maskPath { settings.groundTruth[s.imagePath.path] = m.path }

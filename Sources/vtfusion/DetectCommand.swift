@@ -60,6 +60,12 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Smallest defect region reported, in pixels.")
     var minArea: Int = 16
 
+    @Option(help: "Comma-separated defect names ranked for each region (default: scratch, crack, hole, dent, stain, contamination, discoloration, missing part, deformation, wrinkle, fold, cut).")
+    var defectNames: String?
+
+    @Flag(help: "Do not name defect regions (skips loading the text encoder).")
+    var noDefectNames = false
+
     @Option(help: "Decision threshold given by hand (overrides --threshold-far).")
     var threshold: Double?
 
@@ -119,9 +125,21 @@ struct DetectCommand: ParsableCommand {
         progress.message(String(format: "model loaded in %.2f s", Timing.now() - t0))
         var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         if let v = validation { settings.threshold = try Self.validationPolicy(v) }
+        if !noDefectNames { settings.naming = try DefectNamingLoader.load(names: parsedDefectNames(), object: object, progress: progress) }
         let code = try Self.execute(model: loaded.model, settings: settings, backbone: loaded.description,
                                     json: json, progress: progress)
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// `--defect-names` split, trimmed, de-duplicated; the default list when absent.
+    func parsedDefectNames() throws -> [String] {
+        guard let text = defectNames else { return DefectNamer.defaultNames }
+        var names: [String] = []
+        for n in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !n.isEmpty && !names.contains(n) { names.append(n) }
+        guard names.count >= 2 && names.count <= DefectNamer.maxNames && names.allSatisfy({ $0.count <= 64 }) else {
+            throw ValidationError("--defect-names: give 2...\(DefectNamer.maxNames) comma-separated names of at most 64 characters, got \(names.count)")
+        }
+        return names
     }
 
     func detectSettings(references: [String], images: [String]) -> DetectSettings {

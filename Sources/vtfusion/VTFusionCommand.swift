@@ -12,6 +12,7 @@ struct VTFusionCommand: ParsableCommand {
             DetectCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            NamesCommand.self,
             ReportCommand.self,
             DataCommand.self,
             ModelsCommand.self,

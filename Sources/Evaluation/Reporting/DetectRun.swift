@@ -27,6 +27,8 @@ public struct DetectSettings: Sendable {
     public var threshold: ThresholdPolicy = .references(DecisionRule())
     /// Defect regions smaller than this many pixels are not reported.
     public var minRegionArea: Int = 16
+    /// Names each defect region with its most likely defect names (nil: regions are not named).
+    public var naming: DefectNaming? = nil
     /// Map normalisation; `nil` picks `.references` (the profile's normal maps).
     public var mapRange: MapRangePolicy? = nil
     public var formats: DetectionWriter.MapFormats = .png
@@ -239,7 +241,7 @@ public final class DetectRun {
     private func inspectChecked(_ images: [Image8], profile: Profile) throws -> [Inspection] {
         if images.isEmpty { return [] }
         let results: [Inspection]
-        do { results = try model.inspect(images, profile: profile, minRegionArea: settings.minRegionArea) } catch { throw DetectRunError.scorer(Self.message(error)) }
+        do { results = try model.inspect(images, profile: profile, minRegionArea: settings.minRegionArea, naming: settings.naming) } catch { throw DetectRunError.scorer(Self.message(error)) }
         guard results.count == images.count else { throw DetectRunError.wrongResultCount(expected: images.count, got: results.count) }
         return results
     }

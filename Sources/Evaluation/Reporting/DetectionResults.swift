@@ -160,18 +160,18 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         return try encoder.encode(self)
     }
 
-    /// RFC 4180 CSV `path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,error`;
+    /// RFC 4180 CSV `path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,defect,error`;
     /// decision and label are `anomalous`, `normal` or empty; `largest_region` is `x y width height area` of the
-    /// region with the highest peak.
+    /// region with the highest peak and `defect` its most likely name.
     public func csv() -> String {
-        var lines = ["path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,error"]
+        var lines = ["path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,defect,error"]
         for e in entries {
             let decision = e.anomalous.map { $0 ? "anomalous" : "normal" } ?? ""
             let label = e.label.map { $0 ? "anomalous" : "normal" } ?? ""
             let top = e.regions?.first.map { "\($0.x) \($0.y) \($0.width) \($0.height) \($0.area)" } ?? ""
             lines.append([CSVText.escape(e.path), e.score.map { "\($0)" } ?? "", decision, label,
                           e.falseAlarmRate.map { "\($0)" } ?? "", e.normalizedScore.map { "\($0)" } ?? "",
-                          e.regions.map { "\($0.count)" } ?? "", top,
+                          e.regions.map { "\($0.count)" } ?? "", top, CSVText.escape(e.regions?.first?.names?.first?.name ?? ""),
                           CSVText.escape(e.error ?? "")].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
