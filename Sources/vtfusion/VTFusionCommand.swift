@@ -13,6 +13,7 @@ struct VTFusionCommand: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             NamesCommand.self,
+            DecisionsCommand.self,
             ReportCommand.self,
             DataCommand.self,
             ModelsCommand.self,

@@ -34,5 +34,16 @@ final class DecisionReportTests: XCTestCase {
         XCTAssertTrue(report.decisionMarkdown().contains("| m | 2 | 0.05 | 1 / 5 |"), report.decisionMarkdown())
         // Tails come from the good images' standardised scores.
         XCTAssertEqual(report.decisionTails(method: "m").first?.samples, [-1, 0, 1, 2, 6])
+
+        // Applying tails recomputes the estimates from the standardised scores, and survives runs.json.
+        let tail = DecisionTail(referenceCount: 2, samples: (0..<99).map { Double($0) / 10 })
+        let tails = DecisionTails(backbone: "b", spec: .knn224, fittedOn: ["aux"], seeds: [0], tails: [tail])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("decisions-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try report.write(to: dir)
+        let applied = try EvaluationReport.load(runs: dir.appendingPathComponent("runs.json")).applying(tails, method: "m")
+        XCTAssertEqual(applied.runs[0].scores[3].falseAlarmRate!, tail.exceedance(6), accuracy: 1e-12)
+        XCTAssertEqual(applied.runs[0].scores[0].falseAlarmRate!, 1, accuracy: 1e-12)
+        XCTAssertEqual(applied.runs[0].scores.map(\.score), report.runs[0].scores.map(\.score))
     }
 }

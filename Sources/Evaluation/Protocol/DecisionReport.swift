@@ -1,5 +1,6 @@
 import Foundation
 import Inspection
+import UserFiles
 
 extension EvaluationReport {
     /// How the calibrated decision did at one target false-alarm rate (one method, one k, pooled over
@@ -85,6 +86,29 @@ extension EvaluationReport {
         shots.compactMap { k in
             let u = runs.filter { $0.method == method && $0.k == k }.flatMap(\.scores).filter { !$0.anomalous }.compactMap(\.standardized)
             return u.isEmpty ? nil : DecisionTail(referenceCount: k, samples: u)
+        }
+    }
+}
+
+extension EvaluationReport {
+    /// The report with `method`'s false-alarm estimates recomputed from its recorded standardised scores
+    /// and `tails` (the decision a model with those tails would have made; the scores are unchanged).
+    public func applying(_ tails: DecisionTails, method: String) -> EvaluationReport {
+        var out = self
+        for r in out.runs.indices where out.runs[r].method == method {
+            guard let tail = tails.tail(forReferences: out.runs[r].k) else { continue }
+            for i in out.runs[r].scores.indices {
+                if let u = out.runs[r].scores[i].standardized { out.runs[r].scores[i].falseAlarmRate = min(1, tail.exceedance(u)) }
+            }
+        }
+        return out
+    }
+
+    /// Reads `runs.json` written by ``write(to:)``.
+    public static func load(runs url: URL) throws -> EvaluationReport {
+        let data = try UserFile.data(url.path, maxBytes: 1 << 30)
+        do { return try JSONDecoder().decode(EvaluationReport.self, from: data) } catch {
+            throw ReportError.unreadable(path: url.path, reason: "not an evaluation runs.json: \(error)")
         }
     }
 }
