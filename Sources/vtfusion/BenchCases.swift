@@ -8,6 +8,9 @@ struct BenchCase {
     let target: String
     let run: (Int) -> Double
 
+    /// Cases without a PyTorch counterpart in Scripts/bench_torch.py (the metrics cases).
+    var swiftOnly: Bool { name.hasPrefix("metrics:") }
+
     static func sgemm(_ m: Int, _ k: Int, _ n: Int) -> BenchCase {
         BenchCase(name: "sgemm:\(m)x\(k)x\(n)", what: "C[\(m)x\(n)] = A[\(m)x\(k)] B[\(k)x\(n)]",
                   flops: 2 * Double(m) * Double(k) * Double(n), target: ">= 0.95x torch GFLOP/s (ratio <= 1.05)") { reps in
@@ -29,6 +32,7 @@ enum BenchCases {
         cases.append(TrunkBench.text(batch: 2))
         if !quick { cases.append(TrunkBench.text(batch: 8)) }
         cases += [ImagingBench.preprocess(case: "png"), ImagingBench.preprocess(case: "jpeg")]
+        cases += [MetricsBench.pixel(), MetricsBench.image()]
         // Backbone forward and VTFusion head cases (BackboneBench.swift, HeadBench.swift; Scripts/bench_models.py).
         cases += BackboneBench.cases(quick: quick) + HeadBench.cases(quick: quick)
         return cases

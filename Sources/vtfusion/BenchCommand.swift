@@ -63,7 +63,7 @@ struct BenchCommand: ParsableCommand {
             for c in selected {
                 log("swift  \(c.name)\(rounds > 1 ? " (round \(round + 1)/\(rounds))" : "") ...")
                 swiftTimes[c.name, default: []].append(c.run(repetitions))
-                guard torchAvailable else { continue }
+                guard torchAvailable, !c.swiftOnly else { continue }
                 do {
                     log("torch  \(c.name) ...")
                     let t = try TorchBench.run(python: python, threads: threads, reps: repetitions, cases: [c.name])
