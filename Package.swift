@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernel targets are always compiled optimised (tests included): debug builds of the numeric loops are
-// hundreds of times slower. `-Ounchecked` drops bounds checks, so kernel code reports programmer errors
-// with `fatalError`, which still traps.
+// Every library target is compiled optimised (tests included): debug builds of the numeric loops are
+// hundreds of times slower. Only the kernel target (`Tensor`, which parses no outside bytes) gets
+// `-Ounchecked`, which drops bounds checks, so kernel code reports programmer errors with `fatalError`
+// (still a trap); targets that parse user files (images, datasets, checkpoints) keep the checks (`-O`).
 var kernelFlags: [String] = ["-Ounchecked"]
 var optimisedFlags: [String] = ["-O"]
 #if arch(x86_64) && os(Linux)
@@ -39,12 +40,12 @@ let package = Package(
                 dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
                 swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensor", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "Imaging", dependencies: ["Tensor", "UserFiles", "CPNG", "CJPEG"], swiftSettings: kernelSettings),
+        .target(name: "Imaging", dependencies: ["Tensor", "UserFiles", "CPNG", "CJPEG"], swiftSettings: optimisedSettings),
         .target(name: "Tokenizers", dependencies: ["UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "VTFusion", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: kernelSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: optimisedSettings),
         .executableTarget(name: "vtfusion",
                           dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
