@@ -26,7 +26,7 @@ public final class DINOv2: Backbone {
         let sd = try Safetensors.readCheckpoint(url)
         let c = try config ?? decodeConfig(DINOv2Config.self,
                                            from: Safetensors.modelDirectory(of: url).appendingPathComponent("config.json"))
-        return try DINOv2(config: c, stateDict: sd, strict: strict)
+        return try StrictLoadError.naming(url.path) { try DINOv2(config: c, stateDict: sd, strict: strict) }
     }
 
     public var imageSize: Int { config.imageSize }

@@ -104,7 +104,7 @@ public enum VTFusionPipeline {
                                                       + "checkpoint text_width \(config.textWidth)")
                 }
                 let l = PromptLearner(encoder: text.encoder, tokenizer: text.tokenizer, prompts: config.prompts, settings: settings)
-                try l.loadContext(ctx)
+                try StrictLoadError.naming(checkpoint.appendingPathComponent(Checkpoint.weightsFile).path) { try l.loadContext(ctx) }
                 learner = l
             }
         }
