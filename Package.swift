@@ -52,14 +52,17 @@ let package = Package(
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
 
+        // Test-only helpers (tiny synthetic models, a random text tower); used by test targets only.
+        .target(name: "TestSupport", dependencies: ["Tensor", "Backbones", "VTFusion"], path: "Tests/TestSupport"),
+
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,6 +3,7 @@ import XCTest
 import Backbones
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 /// The backbone fingerprint stored in checkpoints: stable for the same weights, different for other
 /// weights, and a checkpoint trained on one backbone refuses another.

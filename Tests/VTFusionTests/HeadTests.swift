@@ -3,6 +3,7 @@ import XCTest
 import NN
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 final class HeadTests: XCTestCase {
     private let text = try! TextEmbeddings.encode(PromptConfig(), with: RandomTextTower(width: 8, seed: 1))
