@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
+        // The command line's own logic (argument validation, the progress reporter), through `@testable import vtfusion`.
+        .testTarget(name: "vtfusionTests", dependencies: ["vtfusion"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
