@@ -19,7 +19,8 @@ let package = Package(
     name: "VTFusion",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "VTFusionKit", targets: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation"]),
+        .library(name: "VTFusionKit", targets: ["UserFiles", "Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "ModelStore", "Benchmark",
+                                               "VTFusion", "Inspection", "Evaluation"]),
         .executable(name: "vtfusion", targets: ["vtfusion"]),
     ],
     dependencies: [
@@ -34,7 +35,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
 
-        // Safe reads of user-named files (regular files only, size caps); no dependencies.
+        // Safe reads of user-named files (regular files only, size caps) and atomic writes; no dependencies.
         .target(name: "UserFiles", swiftSettings: optimisedSettings),
         .target(name: "Tensor",
                 dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -43,11 +44,16 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor", "UserFiles", "CPNG", "CJPEG"], swiftSettings: optimisedSettings),
         .target(name: "Tokenizers", dependencies: ["UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "VTFusion", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
+        // The local model cache: hub downloads, pip carriers, manifests with sha256, zip/gzip, weight fingerprints.
+        .target(name: "ModelStore", dependencies: ["Backbones", "NN", "Tensor", "Tokenizers", "UserFiles"], swiftSettings: optimisedSettings),
+        // The synthetic benchmark datasets (builder v1/v2, defect painter, texture sources).
+        .target(name: "Benchmark", dependencies: ["Imaging", "ModelStore", "Tensor", "UserFiles"], swiftSettings: optimisedSettings),
+        .target(name: "VTFusion", dependencies: ["Backbones", "ModelStore", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: optimisedSettings),
         .executableTarget(name: "vtfusion",
-                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles",
+                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "ModelStore", "Benchmark", "VTFusion", "Inspection",
+                                         "Evaluation", "UserFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
@@ -58,13 +64,15 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "UserFiles"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "ModelStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Backbones", "NN", "UserFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BenchmarkTests", dependencies: ["Benchmark", "Imaging", "Tensor"]),
+        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "ModelStore", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         // The command line's own logic (argument validation, the progress reporter), through `@testable import vtfusion`.
         .testTarget(name: "vtfusionTests", dependencies: ["vtfusion"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Benchmark", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,6 +9,8 @@ import Tensor
 public final class DINOv2: Backbone {
     public let config: DINOv2Config
     let params: Parameters
+    /// The validated weights (``ModelStore``'s fingerprint reads them).
+    public var weights: Parameters { params }
     /// Whether ``features(images:layers:)`` applies the final layernorm to tapped patch tokens
     /// (`get_intermediate_layers(norm=True)`, AnomalyDINO's choice).
     public var normalizesPatchTokens = true

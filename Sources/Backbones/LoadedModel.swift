@@ -2,10 +2,24 @@ import Foundation
 import NN
 import Tensor
 import Tokenizers
+import UserFiles
 
 /// The architecture of a model's weights.
 public enum ModelArchitecture: String, Sendable, Equatable, CaseIterable {
     case clip, dinov2, bert
+}
+
+/// Facts about a model directory's files.
+public enum ModelDirectory {
+    /// OpenCLIP's model config (`model_cfg` with `quick_gelu`, `vision_cfg`, `text_cfg`).
+    public static let openCLIPConfigFile = "open_clip_config.json"
+
+    /// `model_type` of a config.json (`clip`, `dinov2`, `bert`, ...), or `unknown`.
+    public static func modelType(configAt url: URL) -> String {
+        guard let data = try? UserFile.data(url.path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "unknown" }
+        return json["model_type"] as? String ?? "unknown"
+    }
 }
 
 /// A model loaded from a directory, as the model store lays it out: `model.safetensors` (or a sharded
@@ -29,8 +43,8 @@ public enum LoadedModel {
             return FileManager.default.fileExists(atPath: u.path) ? u : nil
         }
         let type = architecture?.rawValue
-            ?? file("config.json").flatMap { ModelStore.modelType(configAt: $0) }
-            ?? (file(ModelStore.openCLIPConfigFile) != nil ? "clip" : "unknown")
+            ?? file("config.json").flatMap { ModelDirectory.modelType(configAt: $0) }
+            ?? (file(ModelDirectory.openCLIPConfigFile) != nil ? "clip" : "unknown")
         guard let weights = Safetensors.checkpointFile(in: directory) else {
             if type == ModelArchitecture.dinov2.rawValue, let onnx = onnxExport(in: directory) {
                 return .dinov2(try DINOv2.load(onnx: onnx))

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import ModelStore
 import NN
 import Tensor
 import Tokenizers

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import ModelStore
 import Imaging
 
 /// One model name the commands accept (`--backbone`, `--text-encoder`, `features --backbone`, `demo`):

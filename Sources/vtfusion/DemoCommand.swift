@@ -1,9 +1,12 @@
 import ArgumentParser
 import Backbones
 import Evaluation
+import Benchmark
 import Foundation
+import ModelStore
 import Imaging
 import VTFusion
+import UserFiles
 
 /// `vtfusion demo`: the README's main job, end to end on the embedded default model.
 struct DemoCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import CJPEG
 import Foundation
 import Imaging
 import Tensor
+import UserFiles
 
 /// Image preprocessing throughput (issue 4 item 7): decode a 1024x1024 PNG or JPEG, resize to 224x224
 /// (bicubic, antialiased as Pillow's `Image.resize`), normalise with CLIP's constants to float CHW.

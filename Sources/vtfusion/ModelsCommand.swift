@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backbones
 import Foundation
+import ModelStore
 import VTFusion
 
 /// The model-store name of `name`: a registry name's store copy (`clip-b16` -> `openai/clip-vit-base-patch16`),

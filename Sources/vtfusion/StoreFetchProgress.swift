@@ -1,4 +1,5 @@
 import Backbones
+import ModelStore
 
 extension ProgressReporter {
     /// Shows a model-store fetch started on first use of a model (``ModelRegistry/directory(for:store:announce:fetchProgress:)``):

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Benchmark
 import Imaging
 import Tensor
 import VTFusion

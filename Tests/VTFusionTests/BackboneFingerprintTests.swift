@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Backbones
+import ModelStore
 import Tensor
 @testable import VTFusion
 import TestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Backbones
+import ModelStore
 @testable import VTFusion
 
 /// The one registry (name -> entry -> loader) behind every command's model names.

@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Imaging
+import Imaging
+@testable import Benchmark
 
 final class BenchmarkTests: XCTestCase {
     /// Real textures when installed (GIMP patterns, extracted OpenArena), else generated ones.

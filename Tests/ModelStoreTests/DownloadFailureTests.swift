@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 import UserFiles
-@testable import Backbones
+import Backbones
+@testable import ModelStore
 
 /// Issue 12 items 10 and 11: download timeouts, trickling servers, corrupt installs, leftovers.
 final class DownloadFailureTests: XCTestCase {

@@ -1,7 +1,8 @@
 import Foundation
 import NN
 import XCTest
-@testable import Backbones
+import Backbones
+@testable import ModelStore
 
 final class SHA256Tests: XCTestCase {
     func testSHA256KnownVectors() {

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Backbones
+import Backbones
+@testable import ModelStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,6 +163,6 @@ final class MockHTTPServer: @unchecked Sendable {
 /// `sha256sum`-independent code: the store's own SHA256 is cross-checked against known vectors elsewhere.
 enum SHA256Hex {
     static func of(_ d: Data) -> String {
-        var h = Backbones.SHA256(); h.update(d); return h.finalize().hexString
+        var h = SHA256(); h.update(d); return h.finalize().hexString
     }
 }

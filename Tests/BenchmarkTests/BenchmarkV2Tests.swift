@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 import XCTest
-@testable import Imaging
+import Imaging
+@testable import Benchmark
 
 final class BenchmarkV2Tests: XCTestCase {
     /// Generated textures (fast, independent of installed packages): Perlin fields, some grey, some colour.

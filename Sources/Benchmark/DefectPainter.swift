@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 import Tensor
 
@@ -41,7 +42,7 @@ public enum DefectPainter {
                 let t = Float(s) / Float(steps), u = 1 - t
                 let x = u * u * p0.0 + 2 * u * t * p1.0 + t * t * p2.0
                 let y = u * u * p0.1 + 2 * u * t * p1.1 + t * t * p2.1
-                stamp(&alpha, w, h, x, y, radius)
+                LocalDefectPainter.stamp(&alpha, w, h, x, y, radius)
             }
             let bright = rng.nextFloat() < 0.5
             let amount = rng.uniform(0.3, 0.5)
@@ -97,7 +98,7 @@ public enum DefectPainter {
                     a += rng.normal() * 0.3
                     x += cos(a); y += sin(a)
                     if x < 0 || y < 0 || x >= Float(w) || y >= Float(h) { break }
-                    stamp(&alpha, w, h, x, y, radius)
+                    LocalDefectPainter.stamp(&alpha, w, h, x, y, radius)
                     if depth < 2 && rng.nextFloat() < 0.04 {
                         walkers.append((x, y, a + (rng.nextFloat() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.1), steps / 3, depth + 1))
                     }
@@ -147,19 +148,5 @@ public enum DefectPainter {
             for c in 0..<3 { out.samples[3 * i + c] = (1 - a) * img.samples[3 * i + c] + a * target.samples[3 * i + c] }
         }
         return (out, mask)
-    }
-
-    /// Anti-aliased disc coverage (kept where >= 0.3, so strokes stay crisp and masks exact).
-    static func stamp(_ alpha: inout [Float], _ w: Int, _ h: Int, _ cx: Float, _ cy: Float, _ r: Float) {
-        let x0 = max(0, Int(cx - r - 1)), x1 = min(w - 1, Int(cx + r + 1))
-        let y0 = max(0, Int(cy - r - 1)), y1 = min(h - 1, Int(cy + r + 1))
-        guard x0 <= x1, y0 <= y1 else { return }
-        for y in y0...y1 {
-            for x in x0...x1 {
-                let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
-                let cover = min(1, max(0, r + 0.5 - (dx * dx + dy * dy).squareRoot()))
-                if cover >= 0.3 { alpha[y * w + x] = max(alpha[y * w + x], cover) }
-            }
-        }
     }
 }

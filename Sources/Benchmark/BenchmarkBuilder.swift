@@ -1,6 +1,8 @@
+import Imaging
 import Dispatch
 import Foundation
 import Tensor
+import UserFiles
 
 /// Errors of the benchmark builder.
 public enum BenchmarkError: Error, LocalizedError, CustomStringConvertible {

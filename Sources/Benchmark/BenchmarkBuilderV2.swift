@@ -1,6 +1,8 @@
+import Imaging
 import Dispatch
 import Foundation
 import Tensor
+import UserFiles
 
 /// Settings of a v2 benchmark build (see ``BenchmarkBuilderV2``).
 public struct BenchmarkV2Config: Sendable {

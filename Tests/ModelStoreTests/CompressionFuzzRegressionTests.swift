@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tokenizers
+@testable import ModelStore
 
 /// Inputs found by `Scripts/fuzz.sh` (fuzz-zip, fuzz-gzip): each must throw `CompressionError`, never trap or
 /// allocate what the header claims instead of what the data can hold.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tokenizers
+@testable import ModelStore
 
 final class ZipArchiveTests: XCTestCase {
     func testZipStoredAndDeflatedEntries() throws {

@@ -1,3 +1,4 @@
+import Imaging
 import Foundation
 
 /// Where the benchmark builder finds real textures by default, and the error that says what to install

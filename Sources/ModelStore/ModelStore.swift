@@ -1,6 +1,5 @@
 import Foundation
 import UserFiles
-import Imaging
 
 /// One file recorded in a model's manifest.
 public struct ManifestFile: Codable, Sendable, Equatable {
@@ -219,10 +218,10 @@ public struct ModelStore: Sendable {
         try Self.atomicWrite(enc.encode(m), to: dir.appendingPathComponent("manifest.json"))
     }
 
-    /// Writes `data` to a temporary sibling and renames it over `url` (Imaging's ``AtomicFile``).
+    /// Writes `data` to a temporary sibling and renames it over `url` (``AtomicFile``).
     static func atomicWrite(_ data: Data, to url: URL) throws {
-        do { try AtomicFile.write([UInt8](data), to: url.path) } catch let ImageError.writeFailed(path, reason) {
-            throw ModelStoreError.io(path: path, reason: reason)
+        do { try AtomicFile.write([UInt8](data), to: url.path) } catch let e as AtomicWriteError {
+            throw ModelStoreError.io(path: e.path, reason: e.reason)
         }
     }
 

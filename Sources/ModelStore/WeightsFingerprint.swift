@@ -1,3 +1,4 @@
+import Backbones
 import Foundation
 import Tensor
 
@@ -19,10 +20,10 @@ extension Parameters {
 
 extension DINOv2 {
     /// ``Parameters/fingerprint()`` of this model's weights.
-    public var weightsFingerprint: String { params.fingerprint() }
+    public var weightsFingerprint: String { weights.fingerprint() }
 }
 
 extension CLIPVisionTower {
     /// ``Parameters/fingerprint()`` of the vision tower's weights.
-    public var weightsFingerprint: String { params.fingerprint() }
+    public var weightsFingerprint: String { weights.fingerprint() }
 }

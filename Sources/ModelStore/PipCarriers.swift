@@ -1,6 +1,6 @@
+import Backbones
 import Foundation
 import NN
-import Tokenizers
 
 /// A model the store converts from a pip package ("carrier") that happens to contain its weights.
 public struct KnownModel: Sendable, Equatable {

@@ -1,24 +1,25 @@
 import Foundation
 import Imaging
-import Tokenizers
+import ModelStore
+import UserFiles
 
 /// Extracts surface textures (metal, stone, wood, floors, walls) from Debian's `openarena-081-textures`
 /// archive (`pak4-textures.pk3`, a zip read by ``ZipArchive``) into `TextureSources.openArenaCache`: the same selection as
 /// `Scripts/extract_bench_textures.sh`, without Python. Entries are stored or DEFLATE-compressed; each is
 /// CRC-checked and written atomically.
-enum OpenArenaTextures {
+public enum OpenArenaTextures {
     /// Texture folders of the archive that hold real surfaces.
-    static let keep: Set<String> = ["base_floor", "base_wall", "base_wall2", "base_trim", "base_support",
+    public static let keep: Set<String> = ["base_floor", "base_wall", "base_wall2", "base_trim", "base_support",
                                     "gothic_block", "gothic_floor", "gothic_wall", "gothic_trim", "stone",
                                     "organics", "evil1_metals", "evil8_floor", "evil6_floors", "ice"]
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Extracts into `dest` when the archive exists and `dest` holds no textures yet. Returns the number
     /// of files written (0 when nothing was to do).
-    static func extractIfNeeded(archive: String = TextureSources.openArenaArchive,
+    public static func extractIfNeeded(archive: String = TextureSources.openArenaArchive,
                                 to dest: String = TextureSources.openArenaCache) throws -> Int {
         guard FileManager.default.fileExists(atPath: archive),
               TextureSources.textureFileCount(in: dest, limit: 1) == 0 else { return 0 }
@@ -26,7 +27,7 @@ enum OpenArenaTextures {
     }
 
     /// Extracts `textures/<kept folder>/<name>.jpg` entries as `<folder>__<name>.jpg`.
-    static func extract(archive: String, to dest: String) throws -> Int {
+    public static func extract(archive: String, to dest: String) throws -> Int {
         let zip: ZipArchive
         do { zip = try ZipArchive(contentsOf: URL(fileURLWithPath: archive)) } catch {
             throw Failure(description: "\(error)")
