@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerfBench
 import Tensor
 
 /// `vtfusion bench`: Swift timings next to PyTorch's for the same work, in the same run.

@@ -5,6 +5,7 @@ import Benchmark
 import Foundation
 import ModelStore
 import Imaging
+import PerfBench
 import VTFusion
 import UserFiles
 

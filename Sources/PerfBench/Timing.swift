@@ -1,11 +1,11 @@
 import Dispatch
 
 /// Wall-clock timing helpers for benchmarks.
-enum Timing {
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+public enum Timing {
+    public static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
     /// Median seconds of `reps` runs after `warmup` untimed runs.
-    static func median(reps: Int, warmup: Int = 1, _ body: () -> Void) -> Double {
+    public static func median(reps: Int, warmup: Int = 1, _ body: () -> Void) -> Double {
         for _ in 0..<warmup { body() }
         var times: [Double] = []
         for _ in 0..<max(reps, 1) {

@@ -1,15 +1,15 @@
 import Tensor
 
 /// A benchmark case: a name shared with Scripts/bench_torch.py, and the Swift work.
-struct BenchCase {
-    let name: String
-    let what: String
-    let flops: Double?
-    let target: String
-    let run: (Int) -> Double
+public struct BenchCase {
+    public let name: String
+    public let what: String
+    public let flops: Double?
+    public let target: String
+    public let run: (Int) -> Double
 
     /// Cases without a PyTorch counterpart in Scripts/bench_torch.py (the metrics cases).
-    var swiftOnly: Bool { name.hasPrefix("metrics:") }
+    public var swiftOnly: Bool { name.hasPrefix("metrics:") }
 
     static func sgemm(_ m: Int, _ k: Int, _ n: Int) -> BenchCase {
         BenchCase(name: "sgemm:\(m)x\(k)x\(n)", what: "C[\(m)x\(n)] = A[\(m)x\(k)] B[\(k)x\(n)]",
@@ -21,8 +21,8 @@ struct BenchCase {
     }
 }
 
-enum BenchCases {
-    static func all(quick: Bool) -> [BenchCase] {
+public enum BenchCases {
+    public static func all(quick: Bool) -> [BenchCase] {
         var cases: [BenchCase] = [
             .sgemm(197, 768, 2304), .sgemm(197, 768, 3072), .sgemm(197, 3072, 768),
         ]
