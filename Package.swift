@@ -2,9 +2,10 @@
 import PackageDescription
 
 // Every library target is compiled optimised (tests included): debug builds of the numeric loops are
-// hundreds of times slower. Only the kernel target (`Tensor`, which parses no outside bytes) gets
-// `-Ounchecked`, which drops bounds checks, so kernel code reports programmer errors with `fatalError`
-// (still a trap); targets that parse user files (images, datasets, checkpoints) keep the checks (`-O`).
+// hundreds of times slower. Only the kernel targets (`Tensor`, `Metrics`: numeric loops over memory, no
+// outside bytes) get `-Ounchecked`, which drops bounds and overflow checks, so kernel code reports
+// programmer errors with `fatalError` (still a trap); targets that parse user files (images, datasets,
+// checkpoints) keep the checks (`-O`).
 var kernelFlags: [String] = ["-Ounchecked"]
 var optimisedFlags: [String] = ["-O"]
 #if arch(x86_64) && os(Linux)
@@ -20,7 +21,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "VTFusionKit", targets: ["UserFiles", "Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "ModelStore", "Benchmark",
-                                               "VTFusion", "Inspection", "Evaluation"]),
+                                               "VTFusion", "Inspection", "Metrics", "Evaluation"]),
         .executable(name: "vtfusion", targets: ["vtfusion"]),
     ],
     dependencies: [
@@ -50,7 +51,9 @@ let package = Package(
         .target(name: "Benchmark", dependencies: ["Imaging", "ModelStore", "Tensor", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "VTFusion", dependencies: ["Backbones", "ModelStore", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: optimisedSettings),
+        // Image and pixel metrics over in-memory scores (sorts, sweeps, connected components): kernels, no outside bytes.
+        .target(name: "Metrics", swiftSettings: kernelSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "Metrics", "UserFiles"], swiftSettings: optimisedSettings),
         // Engine timings against PyTorch (`vtfusion bench`): GEMM, trunks, backbones, the head, imaging, metrics.
         .target(name: "PerfBench",
                 dependencies: ["Tensor", "Imaging", "CJPEG", "UserFiles", "Backbones", "VTFusion", "Evaluation"],
@@ -76,7 +79,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         // The command line's own logic (argument validation, the progress reporter), through `@testable import vtfusion`.
         .testTarget(name: "vtfusionTests", dependencies: ["vtfusion"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Benchmark", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Metrics", "Benchmark", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Evaluation
+@testable import Metrics
 
 final class PixelMetricsTests: XCTestCase {
     func testMatchesScikitLearnAndScipyAUPRO() throws {
