@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Backbones
 import ModelStore
+import NN
 @testable import VTFusion
 
 /// The one registry (name -> entry -> loader) behind every command's model names.
@@ -57,6 +58,24 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertThrowsError(try ModelRegistry.directory(for: "clip-b16", store: store)) { e in
             XCTAssertEqual(e as? ModelLocationError, .notFetched(model: "clip-b16", storeName: "openai/clip-vit-base-patch16"))
             XCTAssertTrue("\(e)".contains("vtfusion models fetch openai/clip-vit-base-patch16"), "\(e)")
+        }
+    }
+
+    func testFeaturesLoaderTakesTheArchitectureFromTheRegistryNotTheName() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-registry-dir-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = try SyntheticModels.dinov2()
+        try Safetensors.write(model.weights.tensors, to: dir.appendingPathComponent("model.safetensors"))
+        try JSONEncoder().encode(model.config).write(to: dir.appendingPathComponent("config.json"))  // no model_type
+        guard case let .dinov2(loaded) = try ModelLoader.model("dinov2-s-imgfocus", directory: dir) else {
+            return XCTFail("a registry name gives the architecture")
+        }
+        XCTAssertEqual(loaded.config, model.config)
+        XCTAssertEqual(loaded.weightsFingerprint, model.weightsFingerprint)
+        // Any other label: config.json must say what it is (a "dinov2" in the label is not enough).
+        XCTAssertThrowsError(try ModelLoader.model("my-dinov2-copy", directory: dir)) { e in
+            XCTAssertTrue("\(e)".contains("model_type"), "\(e)")
         }
     }
 }
