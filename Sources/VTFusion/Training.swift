@@ -98,6 +98,7 @@ public final class VTFusionTrainer {
             Kernels.copy(v, into: t.pointer)
         }
         step = c.step
-        try optimizer.load(stateDict: c.optimizerState ?? ["optimizer.step": Tensor(0)])
+        let optimizerFile = directory.appendingPathComponent(Checkpoint.optimizerFile).path
+        try StrictLoadError.naming(optimizerFile) { try optimizer.load(stateDict: c.optimizerState ?? ["optimizer.step": Tensor(0)]) }
     }
 }
