@@ -51,8 +51,8 @@ let package = Package(
         .target(name: "Benchmark", dependencies: ["Imaging", "ModelStore", "Tensor", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "VTFusion", dependencies: ["Backbones", "ModelStore", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
-        // Image and pixel metrics over in-memory scores (sorts, sweeps, connected components): kernels, no outside bytes.
-        .target(name: "Metrics", swiftSettings: kernelSettings),
+        // Image and pixel metrics over in-memory scores (sorts, sweeps): kernels, no outside bytes.
+        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: kernelSettings),
         .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "Metrics", "UserFiles"], swiftSettings: optimisedSettings),
         // Engine timings against PyTorch (`vtfusion bench`): GEMM, trunks, backbones, the head, imaging, metrics.
         .target(name: "PerfBench",

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Backbones
-import Evaluation
 import Benchmark
+import Evaluation
 import Foundation
-import ModelStore
+import Inspection
 import Imaging
+import ModelStore
 import PerfBench
-import VTFusion
 import UserFiles
+import VTFusion
 
 /// `vtfusion demo`: the README's main job, end to end on the embedded default model.
 struct DemoCommand: ParsableCommand {

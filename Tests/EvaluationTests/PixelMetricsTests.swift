@@ -1,6 +1,7 @@
+@testable import Metrics
 import XCTest
 @testable import Evaluation
-@testable import Metrics
+import Imaging
 
 final class PixelMetricsTests: XCTestCase {
     func testMatchesScikitLearnAndScipyAUPRO() throws {
