@@ -1,5 +1,4 @@
 import Imaging
-
 /// Pixel-level metrics of one category: AUROC, AP and F1-max over all pixels, and AUPRO.
 public struct PixelMetrics: Codable, Equatable, Sendable {
     /// Pixel AUROC over all pixels of all added images.
