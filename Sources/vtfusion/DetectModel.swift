@@ -29,11 +29,9 @@ enum DetectModel {
     static func load(backbone name: String = ModelRegistry.defaultBackbone, backboneDir: String?, recipe: RecipeOption = .standard,
                      batchSize: Int = 4, progress: ProgressReporter = ProgressReporter()) throws -> Loaded {
         if let hint = blasHint() { progress.message(hint) }
-        let entry = try ModelRegistry.backbone(name)
-        let dir = try backboneDir.map { URL(fileURLWithPath: $0) }
-            ?? ModelRegistry.directory(for: entry.name, announce: progress.message, fetchProgress: progress.storeFetch)
-        let loaded = try ModelLoader.backbone(entry.name, directory: dir)
-        let spec = loaded.spec
+        let spec = try BackboneSpec.named(name)
+        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? ModelRegistry.directory(for: spec.name, announce: progress.message, fetchProgress: progress.storeFetch)
+        let loaded = try ModelLoader.backbone(spec, directory: dir)
         let model = try InspectionModel(name: "\(spec.name)/\(recipe.rawValue)", backbone: loaded.backbone,
                                         spec: recipe.spec(depth: loaded.backbone.layerCount), batchSize: batchSize)
         return Loaded(model: model, description: "\(spec.name) (\(dir.path)), recipe \(recipe.rawValue)")
