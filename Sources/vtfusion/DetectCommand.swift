@@ -3,6 +3,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Imaging
+import PerfBench
 import VTFusion
 
 /// `vtfusion detect`: few-shot detection on the user's own images.

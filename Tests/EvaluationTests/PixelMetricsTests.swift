@@ -1,3 +1,4 @@
+@testable import Metrics
 import XCTest
 @testable import Evaluation
 import Imaging
