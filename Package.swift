@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernel targets are always compiled optimised (tests included): debug builds of the numeric loops are
-// hundreds of times slower. `-Ounchecked` drops bounds checks, so kernel code reports programmer errors
-// with `fatalError`, which still traps.
+// Every library target is compiled optimised (tests included): debug builds of the numeric loops are
+// hundreds of times slower. Only the kernel targets (`Tensor`, `Metrics`: numeric loops over memory, no
+// outside bytes) get `-Ounchecked`, which drops bounds and overflow checks, so kernel code reports
+// programmer errors with `fatalError` (still a trap); targets that parse user files (images, datasets,
+// checkpoints) keep the checks (`-O`).
 var kernelFlags: [String] = ["-Ounchecked"]
 var optimisedFlags: [String] = ["-O"]
 #if arch(x86_64) && os(Linux)
@@ -18,7 +20,8 @@ let package = Package(
     name: "VTFusion",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "VTFusionKit", targets: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation"]),
+        .library(name: "VTFusionKit", targets: ["UserFiles", "Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "ModelStore", "Benchmark",
+                                               "VTFusion", "Inspection", "Metrics", "Evaluation"]),
         .executable(name: "vtfusion", targets: ["vtfusion"]),
     ],
     dependencies: [
@@ -41,25 +44,36 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
 
-        // Safe reads of user-named files (regular files only, size caps); no dependencies.
+        // Safe reads of user-named files (regular files only, size caps) and atomic writes; no dependencies.
         .target(name: "UserFiles", swiftSettings: optimisedSettings),
         .target(name: "Tensor",
                 dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
                 swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensor", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "Imaging", dependencies: ["Tensor", "UserFiles", "CPNG", "CJPEG"], swiftSettings: kernelSettings),
+        .target(name: "Imaging", dependencies: ["Tensor", "UserFiles", "CPNG", "CJPEG"], swiftSettings: optimisedSettings),
         .target(name: "Tokenizers", dependencies: ["UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Backbones", dependencies: ["NN", "Imaging", "Tokenizers", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "VTFusion", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
+        // The local model cache: hub downloads, pip carriers, manifests with sha256, zip/gzip, weight fingerprints.
+        .target(name: "ModelStore", dependencies: ["Backbones", "NN", "Tensor", "Tokenizers", "UserFiles"], swiftSettings: optimisedSettings),
+        // The synthetic benchmark datasets (builder v1/v2, defect painter, texture sources).
+        .target(name: "Benchmark", dependencies: ["Imaging", "ModelStore", "Tensor", "UserFiles"], swiftSettings: optimisedSettings),
+        .target(name: "VTFusion", dependencies: ["Backbones", "ModelStore", "UserFiles"], swiftSettings: optimisedSettings),
         .target(name: "Inspection", dependencies: ["Backbones", "UserFiles"], swiftSettings: optimisedSettings),
-        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "UserFiles"], swiftSettings: kernelSettings),
+        // Image and pixel metrics over in-memory scores (sorts, sweeps): kernels, no outside bytes.
+        .target(name: "Metrics", dependencies: ["Imaging"], swiftSettings: kernelSettings),
+        .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "Metrics", "UserFiles"], swiftSettings: optimisedSettings),
+        // Engine timings against PyTorch (`vtfusion bench`): GEMM, trunks, backbones, the head, imaging, metrics.
+        .target(name: "PerfBench",
+                dependencies: ["Tensor", "Imaging", "CJPEG", "UserFiles", "Backbones", "VTFusion", "Evaluation"],
+                swiftSettings: optimisedSettings),
         // The HTTP inspection service over the one inference path (Inspection), with its store and web page.
+        // swift-metrics (under Hummingbird and postgres-nio) also has a target named Metrics: aliased to SwiftMetrics.
         .target(name: "Service",
                 dependencies: ["Inspection", "Imaging", "UserFiles", "Tensor",
-                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "GRDB", package: "GRDB.swift"),
-                               .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"]),
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "NIOCore", package: "swift-nio"),
@@ -67,26 +81,34 @@ let package = Package(
                 resources: [.copy("Resources")],
                 swiftSettings: optimisedSettings),
         .executableTarget(name: "vtfusion",
-                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "VTFusion", "Inspection", "Evaluation", "UserFiles", "Service",
+                          dependencies: ["Tensor", "NN", "Imaging", "Tokenizers", "Backbones", "ModelStore", "Benchmark", "VTFusion", "Inspection",
+                                         "Evaluation", "PerfBench", "UserFiles", "Service",
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           resources: [.copy("DefaultHead")],
                           swiftSettings: optimisedSettings),
 
+        // Test-only helpers (tiny synthetic models, a random text tower); used by test targets only.
+        .target(name: "TestSupport", dependencies: ["Tensor", "Backbones", "VTFusion"], path: "Tests/TestSupport"),
+
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "UserFiles"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "UserFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BackbonesTests", dependencies: ["Backbones", "ModelStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Backbones", "NN", "UserFiles"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BenchmarkTests", dependencies: ["Benchmark", "Imaging", "Tensor"]),
+        .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "ModelStore", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
         .testTarget(name: "ServiceTests",
                     dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor",
-                                   .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "PostgresNIO", package: "postgres-nio"),
-                                   .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "UserFiles"], resources: [.copy("Fixtures")]),
+                                   .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+                                   .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"]),
+                                   .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"])]),
+        // The command line's own logic (argument validation, the progress reporter), through `@testable import vtfusion`.
+        .testTarget(name: "vtfusionTests", dependencies: ["vtfusion"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Metrics", "Benchmark", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,6 @@
 """PyTorch side of the backbone and head cases of `vtfusion bench` (imported by Scripts/bench_torch.py).
 
-Cases (mirroring Sources/vtfusion/BackboneBench.swift and HeadBench.swift):
+Cases (mirroring Sources/PerfBench/BackboneBench.swift and HeadBench.swift):
   clip:B-16@224, clip:L-14-336@336, clip:L-14-336@518   transformers CLIPVisionModel, random init,
                                                         full depth, interpolate_pos_encoding when the
                                                         input differs from the config's image size

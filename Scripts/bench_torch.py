@@ -2,8 +2,8 @@
 """PyTorch side of `vtfusion bench`: the same work as the Swift benchmark, timed in the same run.
 
 Usage: bench_torch.py --threads N --reps R CASE [CASE ...]
-Prints one JSON object {case: median_seconds}. Cases mirror Sources/vtfusion/Bench*.swift and
-Sources/vtfusion/TrunkBench.swift / ImagingBench.swift. The `image:png` / `image:jpeg` cases use Pillow + numpy
+Prints one JSON object {case: median_seconds}. Cases mirror Sources/PerfBench/Bench*.swift and
+Sources/PerfBench/TrunkBench.swift / ImagingBench.swift. The `image:png` / `image:jpeg` cases use Pillow + numpy
 only (torch is imported lazily, so they run without it) on the files the Swift side wrote into
 $VTFUSION_BENCH_IMAGES.
 """

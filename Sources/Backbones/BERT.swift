@@ -22,7 +22,7 @@ public final class BERTModel: TextEncoder {
         let sd = try Safetensors.readCheckpoint(url)
         let c = try config ?? decodeConfig(BERTConfig.self,
                                            from: Safetensors.modelDirectory(of: url).appendingPathComponent("config.json"))
-        return try BERTModel(config: c, stateDict: sd, strict: strict)
+        return try StrictLoadError.naming(url.path) { try BERTModel(config: c, stateDict: sd, strict: strict) }
     }
 
     public var embeddingWidth: Int { config.hiddenSize }

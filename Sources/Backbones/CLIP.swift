@@ -33,11 +33,12 @@ public final class CLIPModel {
     /// head counts from an `open_clip_config.json` next to it, see ``CLIPConfig/applyingOpenCLIPConfig(_:contentsOf:)``).
     public static func load(safetensors url: URL, config: CLIPConfig? = nil, strict: Bool = true) throws -> CLIPModel {
         let sd = try Safetensors.readCheckpoint(url)
-        if let config { return try CLIPModel(config: config, stateDict: sd, strict: strict) }
+        if let config { return try StrictLoadError.naming(url.path) { try CLIPModel(config: config, stateDict: sd, strict: strict) } }
         let dir = Safetensors.modelDirectory(of: url)
         let json = dir.appendingPathComponent("config.json")
         if FileManager.default.fileExists(atPath: json.path) {
-            return try CLIPModel(config: CLIPConfig.load(contentsOf: json), stateDict: sd, strict: strict)
+            let config = try CLIPConfig.load(contentsOf: json)
+            return try StrictLoadError.naming(url.path) { try CLIPModel(config: config, stateDict: sd, strict: strict) }
         }
         var config = try CLIPConfig.inferred(from: sd)
         let openCLIP = dir.appendingPathComponent("open_clip_config.json")
@@ -45,7 +46,7 @@ public final class CLIPModel {
             // The shapes fix the widths and depths; OpenCLIP's config gives the activation and head counts.
             config = try CLIPConfig.applyingOpenCLIPConfig(config, contentsOf: openCLIP)
         }
-        return try CLIPModel(config: config, stateDict: sd, strict: strict)
+        return try StrictLoadError.naming(url.path) { [config] in try CLIPModel(config: config, stateDict: sd, strict: strict) }
     }
 
     /// `exp(logit_scale)` (100 for released CLIP weights).

@@ -134,14 +134,6 @@ public struct CLIPConfig: Codable, Sendable, Equatable {
     public static func load(contentsOf url: URL) throws -> CLIPConfig {
         try decodeConfig(CLIPConfig.self, from: url)
     }
-
-    /// The same architecture with `layers` blocks in each tower (for tests and fixtures).
-    public func withLayers(_ layers: Int) -> CLIPConfig {
-        var c = self
-        c.visionConfig.numHiddenLayers = layers
-        c.textConfig.numHiddenLayers = layers
-        return c
-    }
 }
 
 // MARK: - Registry

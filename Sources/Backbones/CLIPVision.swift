@@ -22,6 +22,8 @@ public final class CLIPVisionTower: Backbone {
     public let config: CLIPVisionConfig
     public let projectionDim: Int
     let params: Parameters
+    /// The validated weights (``ModelStore``'s fingerprint reads them).
+    public var weights: Parameters { params }
     /// V-V attention in this many final blocks for ``features(images:layers:)`` (0 = off).
     public var vvBlocks: Int = 0
     /// Whether ``features(images:layers:)`` applies `ln_post` and the projection to patch tokens.

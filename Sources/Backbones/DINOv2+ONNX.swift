@@ -80,7 +80,7 @@ extension DINOv2 {
     /// Loads DINOv2 from an ONNX export of `Dinov2Model` (see ``stateDict(onnx:)``).
     public static func load(onnx url: URL) throws -> DINOv2 {
         let (config, sd) = try stateDict(onnx: ONNXModel(contentsOf: url))
-        return try DINOv2(config: config, stateDict: sd, strict: true)
+        return try StrictLoadError.naming(url.path) { try DINOv2(config: config, stateDict: sd, strict: true) }
     }
 
     /// `[1, 1 + g*g, C]` from the class position (a `[1, 1, C]` input of an embeddings `Concat`) and the patch

@@ -9,6 +9,8 @@ import Tensor
 public final class DINOv2: Backbone {
     public let config: DINOv2Config
     let params: Parameters
+    /// The validated weights (``ModelStore``'s fingerprint reads them).
+    public var weights: Parameters { params }
     /// Whether ``features(images:layers:)`` applies the final layernorm to tapped patch tokens
     /// (`get_intermediate_layers(norm=True)`, AnomalyDINO's choice).
     public var normalizesPatchTokens = true
@@ -26,7 +28,7 @@ public final class DINOv2: Backbone {
         let sd = try Safetensors.readCheckpoint(url)
         let c = try config ?? decodeConfig(DINOv2Config.self,
                                            from: Safetensors.modelDirectory(of: url).appendingPathComponent("config.json"))
-        return try DINOv2(config: c, stateDict: sd, strict: strict)
+        return try StrictLoadError.naming(url.path) { try DINOv2(config: c, stateDict: sd, strict: strict) }
     }
 
     public var imageSize: Int { config.imageSize }

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 /// A checkpoint as loaded: parameter name -> tensor.
@@ -9,12 +10,6 @@ public enum BackboneError: Error, LocalizedError, CustomStringConvertible, Equat
     case unknownModel(String, known: [String])
     case unreadableFile(String, reason: String)
     case invalidConfig(String, reason: String)
-    /// A parameter the architecture needs is absent from the checkpoint.
-    case missingKey(String, expectedShape: [Int])
-    /// A checkpoint tensor whose shape differs from the architecture's.
-    case shapeMismatch(String, expected: [Int], found: [Int])
-    /// A checkpoint tensor the architecture has no place for (strict loading).
-    case unexpectedKey(String)
     /// The checkpoint's tensors do not determine an architecture.
     case cannotInferArchitecture(String)
     case invalidInput(String)
@@ -24,9 +19,6 @@ public enum BackboneError: Error, LocalizedError, CustomStringConvertible, Equat
         case let .unknownModel(n, known): return "unknown model '\(n)'; known: \(known.joined(separator: ", "))"
         case let .unreadableFile(p, r): return "cannot read \(p): \(r)"
         case let .invalidConfig(p, r): return "invalid config \(p): \(r)"
-        case let .missingKey(k, s): return "checkpoint is missing '\(k)' (expected shape \(s))"
-        case let .shapeMismatch(k, e, f): return "checkpoint tensor '\(k)' has shape \(f), expected \(e)"
-        case let .unexpectedKey(k): return "checkpoint has unexpected tensor '\(k)'"
         case let .cannotInferArchitecture(r): return "cannot infer the architecture from the checkpoint: \(r)"
         case let .invalidInput(r): return "invalid input: \(r)"
         }
@@ -44,23 +36,26 @@ public final class Parameters: @unchecked Sendable {
 
     /// Validates `stateDict` against `expected`.
     ///
-    /// Fails on the first missing key or shape mismatch (in declaration order); with `strict`, also on the
-    /// first (alphabetically) key the architecture does not use.
+    /// Fails with ``StrictLoadError`` (file ``StrictLoadError/inMemory``; the `load` functions name theirs)
+    /// on the first missing key or shape mismatch (in declaration order); with `strict`, also on the first
+    /// (alphabetically) key the architecture does not use.
     public init(expected: [(name: String, shape: [Int])], stateDict: StateDict, strict: Bool = true) throws {
         var kept: StateDict = [:]
         for (name, shape) in expected {
-            guard let t = stateDict[name] else { throw BackboneError.missingKey(name, expectedShape: shape) }
+            guard let t = stateDict[name] else {
+                throw StrictLoadError.missingKey(file: StrictLoadError.inMemory, key: name, expected: shape)
+            }
             // A one-element tensor stored as [1] or [] is accepted for a scalar parameter.
             let sameScalar = ShapeUtil.count(shape) == 1 && t.count == 1
             guard t.shape == shape || sameScalar else {
-                throw BackboneError.shapeMismatch(name, expected: shape, found: t.shape)
+                throw StrictLoadError.shapeMismatch(file: StrictLoadError.inMemory, key: name, expected: shape, found: t.shape)
             }
             kept[name] = sameScalar ? t.reshaped(shape) : t
         }
         if strict {
             let names = Set(expected.map(\.name))
             if let extra = stateDict.keys.filter({ !names.contains($0) }).sorted().first {
-                throw BackboneError.unexpectedKey(extra)
+                throw StrictLoadError.unexpectedKey(file: StrictLoadError.inMemory, key: extra, found: stateDict[extra]!.shape)
             }
         }
         self.tensors = kept

@@ -20,6 +20,12 @@ public struct ReferenceSet: @unchecked Sendable {
 
     public static func key(_ scale: Int, _ layer: Int) -> String { "\(scale)/\(layer)" }
 
+    /// The references' mean patch token at (scale, layer) `[C]`, when the profile keeps their statistics there.
+    public func meanToken(scale: Int, layer: Int) -> Tensor? {
+        guard let stats = statistics[Self.key(scale, layer)], !stats.isEmpty else { return nil }
+        return noGrad { Tensor.stack(stats.map(\.mean), axis: 0).mean(axis: 0).contiguous() }
+    }
+
     /// The evidence of `image`; `excluding` leaves one reference out (leave-one-out calibration);
     /// `selfScored` compares the single reference with itself outside a window (k = 1 calibration).
     func evidence(_ image: ImageFeatures, spec: EvidenceSpec, excluding: Int? = nil, selfScored: Bool = false) -> RawEvidence {

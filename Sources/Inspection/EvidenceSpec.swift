@@ -73,11 +73,15 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     public var sigma: Float
     /// Zero-shot foreground mask (first principal component of the image's own patch tokens) on test images.
     public var foregroundMask: Bool
+    /// Augmented views of each reference (``CalibrationViews``) scored as extra normal samples of the decision.
+    public var calibrationViews: Int
 
     public init(channels: [EvidenceChannel], views: ReferenceViews = .flipsRotations, topFraction: Double = 0.01,
                 syntheticPerFamily: Int = 2, learnedWeightShare: Double = 0.5, priorWeights: [Double] = [],
-                sigma: Float = 4, foregroundMask: Bool = false, combination: EvidenceCombination = .sum) {
+                sigma: Float = 4, foregroundMask: Bool = false, combination: EvidenceCombination = .sum,
+                calibrationViews: Int = 0) {
         self.combination = combination
+        self.calibrationViews = calibrationViews
         self.channels = channels; self.views = views; self.topFraction = topFraction
         self.syntheticPerFamily = syntheticPerFamily; self.learnedWeightShare = learnedWeightShare
         self.priorWeights = priorWeights; self.sigma = sigma; self.foregroundMask = foregroundMask
@@ -108,6 +112,9 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
         guard topFraction > 0 && topFraction <= 1 else { throw InspectionError.invalidSpec("top_fraction must be in (0, 1]") }
         guard (0...InspectionLimits.maxSyntheticPerFamily).contains(syntheticPerFamily) else {
             throw InspectionError.invalidSpec("synthetic_per_family must be in 0...\(InspectionLimits.maxSyntheticPerFamily)")
+        }
+        guard (0...CalibrationViews.maxCount).contains(calibrationViews) else {
+            throw InspectionError.invalidSpec("calibration_views must be in 0...\(CalibrationViews.maxCount)")
         }
         guard (0...1).contains(learnedWeightShare) else { throw InspectionError.invalidSpec("learned_weight_share must be in [0, 1]") }
         guard priorWeights.isEmpty || priorWeights.count == channels.count, priorWeights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
@@ -146,14 +153,15 @@ extension EvidenceSpec {
     /// the references and summed with equal weights (chosen on benchmark v2's auxiliary categories: the
     /// equal-weight sum beat every single channel and every pair there). One synthetic anomaly per family
     /// places the threshold; weighing the channels by them (``learnedWeightShare``) is an option, off by
-    /// default until it is shown to help on auxiliary data.
+    /// default until it is shown to help on auxiliary data. Two augmented views of each reference add
+    /// normal samples to the decision's calibration.
     public static let standard = EvidenceSpec(channels: [
         EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
         EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local),
         EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
         EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
         EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
-    ], syntheticPerFamily: 1, learnedWeightShare: 0)
+    ], syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2)
 
     /// AnomalyDINO-S as published: 448 px, last layer with the final norm, references rotated in 45-degree
     /// steps, image score = mean of the top 1 % of patch distances, maps smoothed with sigma 4.

@@ -14,4 +14,10 @@ public struct Inspection: @unchecked Sendable {
     public var channelZ: [Double]
     /// Anomaly map at the original image size (one channel, the score's units per pixel).
     public var map: Image
+    /// Estimated fraction of good parts scoring at least this high (from the profile's calibrated decision).
+    public var falseAlarmRate: Double?
+    /// 0...1 with the decision at 0.5 (see ``DecisionCalibration/normalized(_:)``).
+    public var normalizedScore: Double?
+    /// Connected regions of the map above the profile's region level (largest peak first).
+    public var regions: [DefectRegion]
 }

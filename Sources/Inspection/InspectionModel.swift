@@ -11,12 +11,20 @@ public final class InspectionModel: @unchecked Sendable {
     public let spec: EvidenceSpec
     public let extractor: MultiScaleExtractor
     public var backbone: Backbone { extractor.backbone }
+    /// Where good parts' scores fall relative to a profile's calibration, learned on auxiliary categories
+    /// for this recipe (``DecisionTails``); `nil` = the Student-t tail of each profile's own samples.
+    public let decisionTails: DecisionTails?
 
-    public init(name: String, backbone: Backbone, spec: EvidenceSpec, batchSize: Int = 4) throws {
+    public init(name: String, backbone: Backbone, spec: EvidenceSpec, batchSize: Int = 4,
+                decisionTails: DecisionTails? = nil) throws {
         try spec.validate(depth: backbone.layerCount, patchSize: backbone.patchSize)
+        if let t = decisionTails, t.spec != spec {
+            throw InspectionError.invalidSpec("decision tails were fitted with another evidence recipe (backbone \(t.backbone)) than model '\(name)' uses")
+        }
         self.name = name
         self.spec = spec
         self.extractor = MultiScaleExtractor(backbone: backbone, batchSize: batchSize)
+        self.decisionTails = decisionTails
     }
 
     /// The scale -> layers this model reads.
@@ -34,16 +42,17 @@ public final class InspectionModel: @unchecked Sendable {
         spec.views == .rotations45 ? stride(from: 45.0, to: 360.0, by: 45.0).map { image.rotated(degrees: $0) } : []
     }
 
+    /// The augmented views of a reference scored as extra normal samples of the decision.
+    public func calibrationViews(_ image: Image8) -> [Image8] {
+        CalibrationViews.make(image, count: spec.calibrationViews)
+    }
+
     // MARK: - Profiles
 
     /// Options of a profile.
     public struct ProfileOptions: Sendable {
-        /// Target false-alarm rate of the decision threshold.
-        public var targetFalseAlarmRate = 0.01
-        /// Margin multiplier of the few-reference threshold rule (see ``ReferenceThreshold``).
-        public var margin = 0.5
-        /// Lowest threshold of the few-reference rule, in calibrated units (3 spreads of the references' scores).
-        public var floor: Double? = 3
+        /// Target false-alarm rate and sensitivity of the decision.
+        public var rule = DecisionRule()
         public var seed: UInt64 = 0
         public init() {}
     }
@@ -55,24 +64,29 @@ public final class InspectionModel: @unchecked Sendable {
         guard !references.isEmpty else { throw InspectionError.noReferences }
         guard references.count <= InspectionLimits.maxReferences else { throw InspectionError.tooManyReferences(references.count) }
         let identity = try features(references)
-        var views: [[ImageFeatures]] = []
+        var views: [[ImageFeatures]] = [], calibration: [[ImageFeatures]] = []
         for r in references {
             let extra = referenceViews(r)
             views.append(extra.isEmpty ? [] : try features(extra))
+            let cal = calibrationViews(r)
+            calibration.append(cal.isEmpty ? [] : try features(cal))
         }
         let plan = CalibrationAnomalies.plan(references: references, perFamily: spec.syntheticPerFamily, seed: options.seed)
         let synthetic = try features(plan.map(\.2))
-        return try makeProfile(referenceFeatures: identity, referenceViews: views,
+        return try makeProfile(referenceFeatures: identity, referenceViews: views, calibrationViews: calibration,
                                synthetic: zip(plan, synthetic).map { ($0.0, $0.1, $1) },
                                names: names ?? references.indices.map { "reference \($0)" }, object: object, options: options)
     }
 
     /// Builds a profile from precomputed features (the evaluation protocol caches them across draws).
+    /// `calibrationViews[r]`: features of ``calibrationViews(_:)`` of reference `r` (may be empty).
     public func makeProfile(referenceFeatures identity: [ImageFeatures], referenceViews views: [[ImageFeatures]],
+                            calibrationViews: [[ImageFeatures]] = [],
                             synthetic: [(DefectFamily, Int, ImageFeatures)], names: [String], object: String?,
                             options: ProfileOptions = ProfileOptions()) throws -> Profile {
         let k = identity.count
         guard k > 0 else { throw InspectionError.noReferences }
+        try options.rule.validate()
         let refs = buildReferenceSet(identity: identity, views: views)
         // Normal calibration: leave-one-out (k >= 2) or the reference against itself outside a window (k = 1).
         let normals: [RawEvidence] = k >= 2
@@ -109,15 +123,22 @@ public final class InspectionModel: @unchecked Sendable {
         mapValues.sort()
         let range = mapValues.isEmpty ? [0, 1] : [mapValues[Int(Double(mapValues.count - 1) * 0.01)],
                                                  mapValues[Int(Double(mapValues.count - 1) * 0.999)]]
-        var threshold: ThresholdChoice? = nil
-        if k >= 2 || !syntheticScores.isEmpty {
-            threshold = try ReferenceThreshold(targetFalseAlarmRate: options.targetFalseAlarmRate, margin: options.margin, floor: options.floor)
-                .choose(normalScores: normalScores, syntheticScores: syntheticScores.isEmpty ? nil : syntheticScores,
-                        selfScored: k == 1)
+        // The decision's normal samples: each reference and its augmented views, scored as the references were.
+        var decisionScores = normalScores
+        var peaks = zip(normals, identity).map { originalMap(gridMap($0.0, calibration: calibration, weights: mapWeights), image: $0.1).samples.max() ?? 0 }
+        for (r, viewFeatures) in calibrationViews.enumerated() where r < k {
+            for f in viewFeatures {
+                let e = k >= 2 ? refs.evidence(f, spec: spec, excluding: r) : refs.evidence(f, spec: spec, selfScored: true)
+                decisionScores.append(calibration.score(z: calibration.z(e.values)).score)
+                peaks.append(originalMap(gridMap(e, calibration: calibration, weights: mapWeights), image: f).samples.max() ?? 0)
+            }
         }
+        let decision = DecisionCalibration(normalScores: decisionScores, referenceCount: k,
+                                           tail: decisionTails?.tail(forReferences: k), rule: options.rule)
         let header = Profile.Header(model: name, spec: spec, object: object, references: names, calibration: calibration,
                                     normalScores: normalScores, syntheticScores: syntheticScores, selfScored: k == 1,
-                                    mapRange: range, threshold: threshold)
+                                    mapRange: range, threshold: .calibrated(decision), decision: decision,
+                                    regionLevel: peaks.max().map(Double.init))
         return Profile(header: header, references: refs)
     }
 
@@ -183,15 +204,19 @@ public final class InspectionModel: @unchecked Sendable {
     // MARK: - Inspection
 
     /// Inspects images against a profile.
-    public func inspect(_ images: [Image8], profile: Profile) throws -> [Inspection] {
+    /// Regions smaller than `minRegionArea` pixels are dropped.
+    /// With `naming`, each region gets its most likely defect names.
+    public func inspect(_ images: [Image8], profile: Profile, minRegionArea: Int = 1, naming: DefectNaming? = nil) throws -> [Inspection] {
         try check(profile)
-        return try inspect(features: features(images), profile: profile)
+        return try inspect(features: features(images), profile: profile, minRegionArea: minRegionArea, naming: naming)
     }
 
     /// Inspects precomputed features against a profile; `smoothing: false` leaves the map unsmoothed (for a
     /// caller that smooths in its own frame, as the evaluation protocol does for every method).
-    public func inspect(features: [ImageFeatures], profile: Profile, smoothing: Bool = true) throws -> [Inspection] {
+    public func inspect(features: [ImageFeatures], profile: Profile, smoothing: Bool = true,
+                        minRegionArea: Int = 1, naming: DefectNaming? = nil) throws -> [Inspection] {
         try check(profile)
+        let referenceMean = naming.flatMap { profile.references.meanToken(scale: $0.namer.scale, layer: $0.namer.layer) }
         let cal = profile.calibration
         let mapWeights = cal.mapWeights(spec: spec)
         return features.map { f in
@@ -199,8 +224,19 @@ public final class InspectionModel: @unchecked Sendable {
             let z = cal.z(raw.values)
             let (score, families) = cal.score(z: z)
             let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f, smoothing: smoothing)
+            let decision = profile.decision
+            var regions = profile.header.regionLevel.map { DefectRegions.find(in: map, level: Float($0), minArea: minRegionArea) } ?? []
+            if let naming, let referenceMean, f.scales[naming.namer.scale]?.layers[naming.namer.layer] != nil {
+                for i in regions.indices {
+                    let r = regions[i]
+                    let d = naming.namer.descriptor(f, box: (r.x, r.y, r.width, r.height), referenceMean: referenceMean)
+                    regions[i].names = Array(naming.namer.rank(d, prototypes: naming.prototypes, names: naming.names).prefix(naming.keep))
+                }
+            }
             return Inspection(score: score, anomalous: profile.threshold.map { score >= $0.threshold }, familyScores: families,
-                              channelValues: raw.values, channelZ: z, map: map)
+                              channelValues: raw.values, channelZ: z, map: map,
+                              falseAlarmRate: decision?.falseAlarmRate(score), normalizedScore: decision?.normalized(score),
+                              regions: regions)
         }
     }
 

@@ -7,7 +7,7 @@ import Tensor
 /// each evidence channel from the references' own normal scores, the channel weights learned from synthetic
 /// anomalies of those references, and the decision threshold. Saved to one versioned file.
 public final class Profile: @unchecked Sendable {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// What the file's metadata holds besides the tensors.
     public struct Header: Codable, Sendable, Equatable {
@@ -26,6 +26,10 @@ public final class Profile: @unchecked Sendable {
         /// Map values (same units as the map) at the 1st and 99.9th percentile of the normal samples' maps.
         public var mapRange: [Double]
         public var threshold: ThresholdChoice?
+        /// The calibrated decision (normal samples, tail, rule); `nil` for a profile that cannot have one.
+        public var decision: DecisionCalibration?
+        /// Map level defect regions are cut at: the highest value of the normal samples' (smoothed) maps.
+        public var regionLevel: Double?
     }
 
     public internal(set) var header: Header
@@ -40,9 +44,19 @@ public final class Profile: @unchecked Sendable {
     public var calibration: EvidenceCalibration { header.calibration }
     public var referenceCount: Int { references.count }
     public var threshold: ThresholdChoice? { header.threshold }
+    public var decision: DecisionCalibration? { header.decision }
 
     /// Replaces the decision threshold (e.g. one given by hand or from a labelled validation set).
     public func setThreshold(_ t: ThresholdChoice?) { header.threshold = t }
+
+    /// Re-aims the calibrated decision at another rule (target false-alarm rate, sensitivity) and sets the
+    /// threshold from it; the normal samples and the tail stay.
+    public func setRule(_ rule: DecisionRule) {
+        guard let d = header.decision else { return }
+        let updated = DecisionCalibration(normalScores: d.normalScores, referenceCount: d.referenceCount, tail: d.tail, rule: rule)
+        header.decision = updated
+        header.threshold = ThresholdChoice.calibrated(updated)
+    }
 
     // MARK: - Persistence
 

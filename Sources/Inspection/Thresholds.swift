@@ -8,10 +8,13 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
         case f1Optimal
         /// Too few normal scores for the empirical false-alarm quantile (fewer than `1 / rate`): the
         /// highest normal score plus ``ThresholdChoice/margin`` times their spread, optionally capped by
-        /// synthetic anomalies (see ``ReferenceThreshold``).
+        /// synthetic anomalies (earlier releases; still read from old results).
         case referenceMargin
         /// Given by the user (`--threshold VALUE`).
         case manual
+        /// From the profile's calibrated decision (``DecisionCalibration``): the score whose estimated
+        /// false-alarm rate equals the target.
+        case calibrated
     }
 
     public var threshold: Double
@@ -37,6 +40,30 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
     public var syntheticDetectionRate: Double? = nil
     /// For ``Method/referenceMargin``: the floor that raised the threshold, when it did.
     public var floor: Double? = nil
+    /// For ``Method/calibrated``: the user's target and sensitivity (``targetFalseAlarmRate`` is the
+    /// effective rate), and the good images of auxiliary categories the tail was learned on (0 = Student-t).
+    public var requestedFalseAlarmRate: Double? = nil
+    public var sensitivity: Double? = nil
+    public var tailSamples: Int? = nil
+    public var referenceCount: Int? = nil
+
+    /// The threshold of a calibrated decision.
+    public static func calibrated(_ d: DecisionCalibration) -> ThresholdChoice {
+        var c = ThresholdChoice(threshold: d.threshold, method: .calibrated, sampleCount: d.normalScores.count,
+                                targetFalseAlarmRate: d.rule.effectiveRate, achievedFalseAlarmRate: nil, f1: nil)
+        c.requestedFalseAlarmRate = d.rule.targetFalseAlarmRate
+        c.sensitivity = d.rule.sensitivity
+        c.tailSamples = d.tail?.samples.count ?? 0
+        c.referenceCount = d.referenceCount
+        c.achievedFalseAlarmRate = Double(d.normalScores.filter { $0 >= d.threshold }.count) / Double(max(d.normalScores.count, 1))
+        return c
+    }
+
+    /// A threshold given by the user.
+    public static func manual(_ value: Double) -> ThresholdChoice {
+        ThresholdChoice(threshold: value, method: .manual, sampleCount: 0,
+                        targetFalseAlarmRate: nil, achievedFalseAlarmRate: nil, f1: nil)
+    }
 
     public init(threshold: Double, method: Method, sampleCount: Int, targetFalseAlarmRate: Double?,
                 achievedFalseAlarmRate: Double?, f1: Double?) {
@@ -66,6 +93,13 @@ public struct ThresholdChoice: Codable, Equatable, Sendable, CustomStringConvert
             }
         case .manual:
             text = "threshold \(threshold): given by the user"
+        case .calibrated:
+            let tail = (tailSamples ?? 0) > 0
+                ? "a tail learned on \(tailSamples!) good images of auxiliary categories"
+                : "a Student-t tail of those samples"
+            text = String(format: "threshold %.4g: estimated false-alarm rate %.3g (target %.3g at sensitivity %.2f) from %d normal samples of %d references and %@",
+                          threshold, targetFalseAlarmRate ?? .nan, requestedFalseAlarmRate ?? .nan, sensitivity ?? .nan,
+                          sampleCount, referenceCount ?? 0, tail)
         }
         if let n = syntheticCount, n > 0 {
             text += "; \(n) synthetic anomalies (median score \(syntheticMedian ?? .nan)), "

@@ -202,3 +202,32 @@ public func diceLoss(_ probabilities: Tensor, _ targets: Tensor, smooth: Float =
     let dice = (intersection * 2 + smooth) / (p.sum(axis: 1) + y.sum(axis: 1) + smooth)
     return 1 - dice.mean()
 }
+
+/// Binary focal loss on logits with (soft) targets of the same shape, averaged:
+/// `-[t (1-p)^γ log p + (1-t) p^γ log(1-p)]`, `p = sigmoid(x)`, computed from softplus for stability
+/// (`torchvision.ops.sigmoid_focal_loss` without `alpha`, with soft targets).
+public func sigmoidFocalLoss(_ logits: Tensor, _ targets: Tensor, gamma: Float) -> Tensor {
+    let logP = -(-logits).softplus(), log1mP = -logits.softplus()
+    let pos = targets * (log1mP * gamma).exp() * logP
+    let neg = (1 - targets) * (logP * gamma).exp() * log1mP
+    return -(pos + neg).mean()
+}
+
+/// Soft dice loss of binary logits over all elements, for both classes (anomalous against `t`, normal
+/// against `1 - t`): `Σ_c 1 - (2 Σ p t + 1) / (Σ p + Σ t + 1)`, `p = sigmoid(x)`.
+public func binaryDiceLossWithLogits(_ logits: Tensor, _ targets: Tensor) -> Tensor {
+    let p = logits.sigmoid()
+    func one(_ p: Tensor, _ t: Tensor) -> Tensor {
+        1 - ((p * t).sum() * 2 + 1) / (p.sum() + t.sum() + 1)
+    }
+    return one(p, targets) + one(1 - p, 1 - targets)
+}
+
+extension Tensor {
+    /// `log(1 + exp(x))`, stable for large |x|; gradient `sigmoid(x)`.
+    func softplus() -> Tensor {
+        let out = Kernels.map(self) { $0 > 0 ? $0 + log1pf(expf(-$0)) : log1pf(expf($0)) }
+        let x = detached()
+        return record(out, "softplus", [self]) { g in [g * x.sigmoid()] }
+    }
+}

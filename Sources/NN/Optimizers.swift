@@ -1,25 +1,6 @@
 import Foundation
 import Tensor
 
-/// Why an optimizer state could not be restored.
-public enum OptimizerStateError: Error, LocalizedError, CustomStringConvertible, Equatable {
-    /// A key that is not `"optimizer.step"` nor `"state.<parameter>.<slot>"` for a known parameter.
-    case unexpectedKey(String)
-    /// A state slot whose shape differs from the parameter's (or a step counter that is not a scalar).
-    case shapeMismatch(key: String, expected: [Int], got: [Int])
-
-    public var description: String {
-        switch self {
-        case .unexpectedKey(let key):
-            return "optimizer state has unexpected key '\(key)' (expected 'optimizer.step' or 'state.<parameter>.<slot>' for a parameter of this optimizer)"
-        case .shapeMismatch(let key, let expected, let got):
-            return "optimizer state key '\(key)' has shape \(got) but \(expected) was expected"
-        }
-    }
-
-    public var errorDescription: String? { description }
-}
-
 /// Base class of the optimizers: holds named parameters and per-parameter state, and applies
 /// ``update(parameter:gradient:state:)`` to every parameter that has a gradient.
 ///
@@ -85,23 +66,31 @@ open class Optimizer {
     }
 
     /// Restores a state saved by ``stateDict()`` (for the same parameter names). Replaces all current state.
+    /// - Throws: ``StrictLoadError`` for a key that is neither `optimizer.step` nor `state.<parameter>.<slot>`
+    ///   of a parameter of this optimizer, or a slot whose shape is not the parameter's.
     public func load(stateDict: [String: Tensor]) throws {
         let shapes = Dictionary(uniqueKeysWithValues: zip(names, parameters.map(\.shape)))
         var newState: [String: [String: Tensor]] = [:]
         var newStep = stepCount
         for (key, t) in stateDict {
             if key == "optimizer.step" {
-                guard t.count == 1 else { throw OptimizerStateError.shapeMismatch(key: key, expected: [], got: t.shape) }
+                guard t.count == 1 else {
+                    throw StrictLoadError.shapeMismatch(file: StrictLoadError.inMemory, key: key, expected: [], found: t.shape)
+                }
                 newStep = Int(t.item)
                 continue
             }
-            guard key.hasPrefix("state."), let dot = key.lastIndex(of: ".") else { throw OptimizerStateError.unexpectedKey(key) }
+            guard key.hasPrefix("state."), let dot = key.lastIndex(of: ".") else {
+                throw StrictLoadError.unexpectedKey(file: StrictLoadError.inMemory, key: key, found: t.shape)
+            }
             let name = String(key[key.index(key.startIndex, offsetBy: 6)..<dot])
             let slot = String(key[key.index(after: dot)...])
-            guard let shape = shapes[name] else { throw OptimizerStateError.unexpectedKey(key) }
+            guard let shape = shapes[name] else {
+                throw StrictLoadError.unexpectedKey(file: StrictLoadError.inMemory, key: key, found: t.shape)
+            }
             let expected = slot == "step" ? [] : shape
             guard t.shape == expected || (slot == "step" && t.count == 1) else {
-                throw OptimizerStateError.shapeMismatch(key: key, expected: expected, got: t.shape)
+                throw StrictLoadError.shapeMismatch(file: StrictLoadError.inMemory, key: key, expected: expected, found: t.shape)
             }
             newState[name, default: [:]][slot] = noGrad { t.detached().contiguousCopy().reshaped(expected) }
         }

@@ -96,7 +96,7 @@ extension Module {
             guard let prefix else { dict[name] = try file.tensor(name); continue }
             if name.hasPrefix(prefix) { dict[String(name.dropFirst(prefix.count))] = try file.tensor(name) }
         }
-        return try load(stateDict: dict, strict: strict)
+        return try StrictLoadError.naming(url.path) { try load(stateDict: dict, strict: strict) }
     }
 
     /// Writes ``stateDict()`` to `url` as F32 safetensors (atomically).

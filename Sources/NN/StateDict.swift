@@ -1,29 +1,6 @@
 import Foundation
 import Tensor
 
-/// Why a state dict could not be loaded into a module.
-public enum StateDictError: Error, LocalizedError, CustomStringConvertible, Equatable {
-    /// The module has a parameter or buffer that the state dict lacks (strict loading only).
-    case missingKey(String, expectedShape: [Int])
-    /// The state dict has a key that matches nothing in the module (strict loading only).
-    case unexpectedKey(String, shape: [Int])
-    /// The key exists on both sides with different shapes.
-    case shapeMismatch(key: String, expected: [Int], got: [Int])
-
-    public var description: String {
-        switch self {
-        case .missingKey(let key, let shape):
-            return "state dict is missing key '\(key)' (module expects shape \(shape))"
-        case .unexpectedKey(let key, let shape):
-            return "state dict has unexpected key '\(key)' (shape \(shape)) that matches no module parameter"
-        case .shapeMismatch(let key, let expected, let got):
-            return "state dict key '\(key)' has shape \(got) but the module expects \(expected)"
-        }
-    }
-
-    public var errorDescription: String? { description }
-}
-
 /// What a non-strict ``Module/load(stateDict:strict:)`` skipped.
 public struct StateDictLoadReport: Equatable, Sendable {
     /// Module keys the state dict did not provide (left unchanged).
@@ -42,8 +19,9 @@ extension Module {
     /// - Parameters:
     ///   - stateDict: tensors keyed like ``stateDict()`` (PyTorch dotted keys).
     ///   - strict: when true (the default), every module key must be present and every state-dict key used.
-    /// - Throws: ``StateDictError`` naming the first missing key (in module order), the first unexpected key
-    ///   (in sorted order) or the first shape mismatch, with both shapes.
+    /// - Throws: ``StrictLoadError`` naming the first missing key (in module order), the first unexpected key
+    ///   (in sorted order) or the first shape mismatch, with both shapes (file: ``StrictLoadError/inMemory``;
+    ///   callers that read a file name it with ``StrictLoadError/naming(_:_:)``).
     /// - Returns: the keys skipped in non-strict mode (empty lists when strict).
     @discardableResult
     public func load(stateDict: [String: Tensor], strict: Bool = true) throws -> StateDictLoadReport {
@@ -52,9 +30,11 @@ extension Module {
         var missing: [String] = []
         for (key, t) in own {
             if let src = stateDict[key] {
-                guard src.shape == t.shape else { throw StateDictError.shapeMismatch(key: key, expected: t.shape, got: src.shape) }
+                guard src.shape == t.shape else {
+                    throw StrictLoadError.shapeMismatch(file: StrictLoadError.inMemory, key: key, expected: t.shape, found: src.shape)
+                }
             } else if strict {
-                throw StateDictError.missingKey(key, expectedShape: t.shape)
+                throw StrictLoadError.missingKey(file: StrictLoadError.inMemory, key: key, expected: t.shape)
             } else {
                 missing.append(key)
             }
@@ -62,7 +42,7 @@ extension Module {
         let ownKeys = Set(own.map(\.0))
         let unexpected = stateDict.keys.filter { !ownKeys.contains($0) }.sorted()
         if strict, let first = unexpected.first {
-            throw StateDictError.unexpectedKey(first, shape: stateDict[first]!.shape)
+            throw StrictLoadError.unexpectedKey(file: StrictLoadError.inMemory, key: first, found: stateDict[first]!.shape)
         }
         noGrad {
             for (key, t) in own {

@@ -93,7 +93,7 @@ public final class InspectionService: Sendable {
     func build(id: String, version: Int, request r: ProfileRequest, references: [ImageInput]) async throws -> (Profile, ProfileRecord) {
         try validate(r, references: references)
         var options = InspectionModel.ProfileOptions()
-        if let f = r.targetFalseAlarmRate { options.targetFalseAlarmRate = f }
+        if let f = r.targetFalseAlarmRate { options.rule.targetFalseAlarmRate = f }
         let model = self.model
         let names = references.enumerated().map { $1.filename ?? "reference \($0)" }
         let images = references.map(\.image)
@@ -118,7 +118,7 @@ public final class InspectionService: Sendable {
         let h = profile.header
         let summary = CalibrationSummary(normalScores: h.normalScores, syntheticScores: h.syntheticScores, selfScored: h.selfScored,
                                          thresholdMethod: h.threshold?.method.rawValue,
-                                         targetFalseAlarmRate: h.threshold?.targetFalseAlarmRate ?? options.targetFalseAlarmRate,
+                                         targetFalseAlarmRate: h.threshold?.targetFalseAlarmRate ?? options.rule.targetFalseAlarmRate,
                                          mapRange: h.mapRange, channels: h.calibration.channels.map(\.name))
         let now = IDs.now
         let record = ProfileRecord(id: id, name: r.name.trimmingCharacters(in: .whitespaces), object: r.object, version: version,

@@ -20,26 +20,22 @@ public struct CLIPTokenizer: Sendable {
     /// (left id << 32 | right id) -> (merge rank, merged id).
     let merges: [UInt64: (rank: Int32, id: Int32)]
 
-    /// Loads OpenAI's `bpe_simple_vocab_16e6.txt.gz` (gzip, one merge per line after a header line),
-    /// building the vocabulary the way OpenAI's `SimpleTokenizer` does: 256 byte symbols, the same with
-    /// `</w>`, the first 48894 merges, then `<|startoftext|>` and `<|endoftext|>`.
-    public init(bpeFile url: URL) throws {
-        let raw = try TokenizerError.read(url)
-        let text: String
-        do { text = try TokenizerError.utf8(Gzip.decompress(raw), url) } catch let e as CompressionError {
-            throw TokenizerError.malformed(file: url.path, reason: e.description)
-        }
+    /// Builds the tokenizer from OpenAI's BPE merges text (`bpe_simple_vocab_16e6.txt`, one merge per line
+    /// after a header line; ``ModelStore`` reads the gzip file), the way OpenAI's `SimpleTokenizer` does:
+    /// 256 byte symbols, the same with `</w>`, the first 48894 merges, then `<|startoftext|>` and
+    /// `<|endoftext|>`. `file` names the source in errors.
+    public init(bpeMerges text: String, file: String) throws {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let mergeCount = 49152 - 256 - 2
         guard lines.count > mergeCount else {
-            throw TokenizerError.malformed(file: url.path, reason: "\(lines.count) lines, expected more than \(mergeCount)")
+            throw TokenizerError.malformed(file: file, reason: "\(lines.count) lines, expected more than \(mergeCount)")
         }
         var pairs = [(String, String)]()
         pairs.reserveCapacity(mergeCount)
         for (n, line) in lines[1...mergeCount].enumerated() {
             let parts = line.split(separator: " ")
             guard parts.count == 2 else {
-                throw TokenizerError.malformed(file: url.path, reason: "line \(n + 2) is not a pair of symbols")
+                throw TokenizerError.malformed(file: file, reason: "line \(n + 2) is not a pair of symbols")
             }
             pairs.append((String(parts[0]), String(parts[1])))
         }
@@ -51,7 +47,7 @@ public struct CLIPTokenizer: Sendable {
         vocab += ["<|startoftext|>", "<|endoftext|>"]
         var encoder = [String: Int](minimumCapacity: vocab.count)
         for (i, t) in vocab.enumerated() { encoder[t] = i }  // later duplicates win, as in Python's dict(zip())
-        try self.init(encoder: encoder, merges: pairs, file: url.path)
+        try self.init(encoder: encoder, merges: pairs, file: file)
     }
 
     /// Loads the Hugging Face `CLIPTokenizer` files: `vocab.json` (token -> id) and `merges.txt`

@@ -37,26 +37,12 @@ public struct BackboneSpec: Codable, Equatable, Sendable {
         self.taps = taps; self.depth = depth; self.mean = mean; self.std = std
     }
 
-    /// The registry of named backbones.
-    public static let known: [String: BackboneSpec] = [
-        "dinov2-s-imgfocus": BackboneSpec(name: "dinov2-s-imgfocus", family: .dinov2, imageSize: 224, patchSize: 14,
-                                          taps: [3, 6, 9, 12], depth: 12,
-                                          mean: Normalization.imagenet.mean, std: Normalization.imagenet.std),
-        "clip-b16": BackboneSpec(name: "clip-b16", family: .clip, imageSize: 224, patchSize: 16, taps: [3, 6, 9, 12],
-                                 depth: 12, mean: Normalization.clip.mean, std: Normalization.clip.std),
-        "clip-l14-336": BackboneSpec(name: "clip-l14-336", family: .clip, imageSize: 336, patchSize: 14,
-                                     taps: [6, 12, 18, 24], depth: 24,
-                                     mean: Normalization.clip.mean, std: Normalization.clip.std),
-        "clip-b16-plus-240": BackboneSpec(name: "clip-b16-plus-240", family: .clip, imageSize: 240, patchSize: 16,
-                                          taps: [3, 6, 9, 12], depth: 12,
-                                          mean: Normalization.clip.mean, std: Normalization.clip.std),
-    ]
-
-    /// The spec called `name`, optionally at another image size (rounded down to a multiple of the patch).
+    /// The spec of the ``ModelRegistry`` backbone `name`, optionally at another image size (rounded down to
+    /// a multiple of the patch).
     /// - Throws: ``PipelineError/unknownName(kind:name:known:)``, ``PipelineError/invalidOption(_:)``.
     public static func named(_ name: String, imageSize: Int? = nil) throws -> BackboneSpec {
-        guard var spec = known[name.lowercased()] else {
-            throw PipelineError.unknownName(kind: "backbone", name: name, known: known.keys.sorted())
+        guard var spec = try ModelRegistry.backbone(name).backbone else {
+            throw PipelineError.unknownName(kind: "backbone", name: name, known: ModelRegistry.backboneNames.sorted())
         }
         if let imageSize {
             try ConfigLimits.checkImageSize(imageSize)

@@ -38,7 +38,8 @@ public final class Detector {
         let c = try Checkpoint.load(from: directory, backboneSHA256: backboneSHA256)
         let model = try VTFusionModel(config: c.config)
         let keys = Set(model.namedParameters().map(\.0))
-        try model.load(stateDict: c.parameters.filter { keys.contains($0.key) })
+        let weights = directory.appendingPathComponent(Checkpoint.weightsFile).path
+        try StrictLoadError.naming(weights) { try model.load(stateDict: c.parameters.filter { keys.contains($0.key) }) }
         var text: TextEmbeddings? = nil
         if let n = c.parameters["text.normal"], let a = c.parameters["text.abnormal"] {
             text = TextEmbeddings(normal: n, abnormal: a)

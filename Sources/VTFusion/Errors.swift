@@ -2,10 +2,6 @@ import Foundation
 
 /// Errors raised by the VTFusion head for user-supplied files, checkpoints and call order.
 public enum VTFusionError: Error, LocalizedError, CustomStringConvertible, Equatable {
-    /// A state dict's keys differ from the module's parameters.
-    case stateDictMismatch(missing: [String], unexpected: [String])
-    /// A stored tensor has the wrong shape.
-    case shapeMismatch(key: String, expected: [Int], found: [Int])
     /// A file is unreadable or malformed.
     case invalidFile(String, String)
     /// A checkpoint was trained for another backbone.
@@ -17,10 +13,6 @@ public enum VTFusionError: Error, LocalizedError, CustomStringConvertible, Equat
 
     public var description: String {
         switch self {
-        case let .stateDictMismatch(missing, unexpected):
-            return "state dict mismatch: missing keys \(missing), unexpected keys \(unexpected)"
-        case let .shapeMismatch(key, expected, found):
-            return "parameter '\(key)': expected shape \(expected), found \(found)"
         case let .invalidFile(path, why):
             return "\(path): \(why)"
         case let .backboneMismatch(expected, found):

@@ -12,7 +12,7 @@ public enum FeatureImageInput {
     /// `imageSize` overrides the side (rounded down to a multiple of the patch size).
     /// - Throws: ``PipelineError/invalidOption(_:)`` for a side below two patches.
     public static func preprocessor(for vision: Backbone, name: String, imageSize: Int? = nil) throws -> ImagePreprocessor {
-        if let spec = BackboneSpec.known[name.lowercased()], spec.patchSize == vision.patchSize {
+        if let spec = ModelRegistry.entry(name)?.backbone, spec.patchSize == vision.patchSize {
             return try BackboneSpec.named(name, imageSize: imageSize).preprocessor
         }
         let side = (imageSize ?? vision.imageSize) / vision.patchSize * vision.patchSize

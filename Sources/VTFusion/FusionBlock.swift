@@ -1,37 +1,6 @@
 import NN
 import Tensor
 
-/// Multi-head cross-attention: queries from one token set, keys and values from another.
-///
-/// `[Bq, Nq, D]` x `[Bk, Nk, D] -> [B, Nq, D]` (batch dims broadcast). Keys: `q_proj`, `k_proj`, `v_proj`,
-/// `out_proj` (each `.weight` `[D, D]` and `.bias` `[D]`), like `torch.nn.MultiheadAttention`'s parts.
-final class CrossAttention: Module {
-    let qProj: Linear, kProj: Linear, vProj: Linear, outProj: Linear
-    let heads: Int
-    override var keyMap: [String: String] {
-        ["qProj": "q_proj", "kProj": "k_proj", "vProj": "v_proj", "outProj": "out_proj"]
-    }
-
-    init(width: Int, heads: Int, rng: inout SeededRandom) {
-        qProj = Linear(width, width, rng: &rng)
-        kProj = Linear(width, width, rng: &rng)
-        vProj = Linear(width, width, rng: &rng)
-        outProj = Linear(width, width, rng: &rng)
-        self.heads = heads
-    }
-
-    func callAsFunction(_ query: Tensor, _ context: Tensor) -> Tensor {
-        let d = query.shape[2], dh = d / heads
-        func split(_ x: Tensor) -> Tensor {  // [B, N, D] -> [B, H, N, dh]
-            x.reshaped([x.shape[0], x.shape[1], heads, dh]).permuted(0, 2, 1, 3)
-        }
-        let q = split(qProj(query)), k = split(kProj(context)), v = split(vProj(context))
-        let attn = (q.matmul(k.transposed()) * (1 / Float(dh).squareRoot())).softmax(axis: -1)
-        let o = attn.matmul(v).permuted(0, 2, 1, 3)  // [B, Nq, H, dh]
-        return outProj(o.reshaped([o.shape[0], o.shape[1], d]))
-    }
-}
-
 /// Bidirectional image-text fusion for one tapped layer.
 ///
 /// With patch features `f` `[B, N, D]` (normalised), reference residuals `r` `[B, N, D]` (or none), text

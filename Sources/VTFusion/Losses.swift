@@ -2,36 +2,13 @@ import NN
 import Tensor
 
 /// The training objective: focal + dice on the pixel logits, binary cross-entropy on the image logit and
-/// auxiliary focal + dice on the per-layer text maps.
+/// auxiliary focal + dice on the per-layer text maps (NN's ``sigmoidFocalLoss(_:_:gamma:)``,
+/// ``binaryDiceLossWithLogits(_:_:)`` and ``binaryCrossEntropyWithLogits(_:_:posWeight:reduction:)``).
 public enum VTFusionLoss {
     /// The loss terms of one step (scalars).
     public struct Breakdown {
         public let total: Tensor
         public let focal: Float, dice: Float, image: Float, auxiliary: Float
-    }
-
-    /// Binary focal loss on logits `x` with (soft) targets `t` of the same shape, averaged:
-    /// `-[t (1-p)^g log p + (1-t) p^g log(1-p)]`, `p = sigmoid(x)`, computed from softplus for stability.
-    public static func focal(_ x: Tensor, _ t: Tensor, gamma: Float) -> Tensor {
-        let logP = -(-x).softplus(), log1mP = -x.softplus()
-        let pos = t * (log1mP * gamma).exp() * logP
-        let neg = (1 - t) * (logP * gamma).exp() * log1mP
-        return -(pos + neg).mean()
-    }
-
-    /// Soft dice loss over the whole batch for both channels (anomalous against `t`, normal against `1 - t`):
-    /// `sum_c 1 - (2 sum p t + 1) / (sum p + sum t + 1)`.
-    public static func dice(_ x: Tensor, _ t: Tensor) -> Tensor {
-        let p = x.sigmoid()
-        func one(_ p: Tensor, _ t: Tensor) -> Tensor {
-            1 - ((p * t).sum() * 2 + 1) / (p.sum() + t.sum() + 1)
-        }
-        return one(p, t) + one(1 - p, 1 - t)
-    }
-
-    /// Binary cross-entropy with logits, averaged: `t softplus(-x) + (1-t) softplus(x)`.
-    public static func bceWithLogits(_ x: Tensor, _ t: Tensor) -> Tensor {
-        (t * (-x).softplus() + (1 - t) * x.softplus()).mean()
     }
 
     /// Box-averages masks `[B, Hm, Wm]` to `[B, size.0, size.1]` (soft targets in [0, 1]; no gradient).
@@ -61,12 +38,12 @@ public enum VTFusionLoss {
         let g = config.training.focalGamma
         let size = (output.pixelLogits.shape[1], output.pixelLogits.shape[2])
         let target = resizeMasks(masks, to: size)
-        let focalLoss = focal(output.pixelLogits, target, gamma: g)
-        let diceLoss = dice(output.pixelLogits, target)
+        let focalLoss = sigmoidFocalLoss(output.pixelLogits, target, gamma: g)
+        let diceLoss = binaryDiceLossWithLogits(output.pixelLogits, target)
         let y = labels ?? Tensor(shape: [masks.shape[0]], data: (0..<masks.shape[0]).map { k in
             masks.selecting(axis: 0, index: k).scalars.contains { $0 > 0.5 } ? 1 : 0
         })
-        let imageLoss = bceWithLogits(output.imageLogits, y)
+        let imageLoss = binaryCrossEntropyWithLogits(output.imageLogits, y)
         var total = focalLoss + diceLoss + imageLoss
         var aux: Float = 0
         if !output.textLogits.isEmpty && config.training.auxiliaryWeight > 0 {
@@ -74,7 +51,7 @@ public enum VTFusionLoss {
             let gridTarget = resizeMasks(masks, to: output.grid).reshaped([b, -1])
             var sum: Tensor? = nil
             for t in output.textLogits {
-                let term = focal(t, gridTarget, gamma: g) + dice(t, gridTarget)
+                let term = sigmoidFocalLoss(t, gridTarget, gamma: g) + binaryDiceLossWithLogits(t, gridTarget)
                 sum = sum.map { $0 + term } ?? term
             }
             let auxLoss = sum! * (config.training.auxiliaryWeight / Float(output.textLogits.count))

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import ModelStore
 import NN
 import Tensor
 import Tokenizers
@@ -91,122 +92,87 @@ public struct LoadedBackbone {
     }
 }
 
-/// Loads backbones and text encoders by name from a model directory (`model.safetensors` + `config.json`,
-/// `vocab.txt` for MiniLM, `vocab.json` + `merges.txt` or `bpe_simple_vocab_16e6.txt.gz` for CLIP; a DINOv2
-/// directory may hold an ONNX export instead of safetensors).
+/// The one loader of named models: a ``ModelRegistry`` name (or a spec) and a weights directory (default:
+/// the model store's copy, ``ModelRegistry/directory(for:store:announce:fetchProgress:)``) in,
+/// a loaded backbone or text encoder out; the files themselves are read by ``LoadedModel/load(directory:architecture:)``
+/// (`model.safetensors` + `config.json`, `vocab.txt` for MiniLM, `vocab.json` + `merges.txt` or
+/// `bpe_simple_vocab_16e6.txt.gz` for CLIP; a DINOv2 directory may hold an ONNX export instead).
 public enum ModelLoader {
-    /// Text encoder names: `minilm-l6`, the CLIP names of ``BackboneSpec/known`` (their text tower) and
+    /// Text encoder names (the registry's): `minilm-l6`, the CLIP backbones (their text tower) and
     /// `random-tiny` (a synthetic CLIP-style tower with a hashing tokenizer, no files).
-    public static let textEncoderNames = ["minilm-l6", "clip-b16", "clip-l14-336", "clip-b16-plus-240", "random-tiny"]
+    public static var textEncoderNames: [String] { ModelRegistry.textEncoderNames }
 
+    /// The backbone `name` at `imageSize` (default: the registry's), from `directory` (default: the store).
+    public static func backbone(_ name: String, imageSize: Int? = nil, directory: URL?,
+                                announce: ((String) -> Void)? = nil,
+                                fetchProgress: ((ModelStoreEvent) -> Void)? = nil) throws -> LoadedBackbone {
+        let entry = try ModelRegistry.backbone(name)
+        let spec = try BackboneSpec.named(entry.name, imageSize: imageSize)
+        if entry.source == .synthetic { return LoadedBackbone(spec: spec, backbone: try SyntheticModels.dinov2(), clip: nil) }
+        let dir = try directory ?? ModelRegistry.directory(for: entry.name, announce: announce, fetchProgress: fetchProgress)
+        return try backbone(spec, directory: dir)
+    }
+
+    /// The backbone of `spec`'s family from `directory`.
     public static func backbone(_ spec: BackboneSpec, directory: URL) throws -> LoadedBackbone {
-        let fm = FileManager.default
-        let weights = Safetensors.checkpointFile(in: directory)
-        switch spec.family {
-        case .dinov2:
-            if let weights {
-                return LoadedBackbone(spec: spec, backbone: try DINOv2.load(safetensors: weights), clip: nil)
-            }
-            let onnx = (try? fm.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".onnx") }.sorted()
-            if let first = onnx?.first {
-                return LoadedBackbone(spec: spec, backbone: try DINOv2.load(onnx: directory.appendingPathComponent(first)),
-                                      clip: nil)
-            }
-            throw PipelineError.missingFile(directory.path, "model.safetensors (+ config.json) or a DINOv2 .onnx export")
-        case .clip:
-            guard let weights else {
-                throw PipelineError.missingFile(directory.path, "model.safetensors (or model.safetensors.index.json) of \(spec.name)")
-            }
-            let model = try CLIPModel.load(safetensors: weights)
-            return LoadedBackbone(spec: spec, backbone: model.vision, clip: model)
+        let architecture: ModelArchitecture = spec.family == .dinov2 ? .dinov2 : .clip
+        let loaded: LoadedModel
+        do { loaded = try LoadedModel.load(directory: directory, architecture: architecture) } catch BackboneError.unreadableFile {
+            throw PipelineError.missingFile(directory.path, spec.family == .dinov2
+                ? "model.safetensors (+ config.json) or a DINOv2 .onnx export"
+                : "model.safetensors (or model.safetensors.index.json) of \(spec.name)")
+        }
+        switch loaded {
+        case .dinov2(let model): return LoadedBackbone(spec: spec, backbone: model, clip: nil)
+        case .clip(let model, _): return LoadedBackbone(spec: spec, backbone: model.vision, clip: model)
+        case .bert: fatalError("LoadedModel.load(architecture: \(architecture)) returned BERT")
         }
     }
 
     /// Loads the text encoder `name`. For a CLIP name, `clip` (the already loaded backbone model) is reused
-    /// when given; its tokenizer files are looked up in `directory`.
-    public static func textEncoder(_ name: String, directory: URL?, clip: CLIPModel? = nil) throws -> TextEncoderBundle {
-        let key = name.lowercased()
+    /// when given; its tokenizer files are looked up in `directory` (default: the store's copy).
+    public static func textEncoder(_ name: String, directory: URL?, clip: CLIPModel? = nil,
+                                   announce: ((String) -> Void)? = nil,
+                                   fetchProgress: ((ModelStoreEvent) -> Void)? = nil) throws -> TextEncoderBundle {
+        let entry = try ModelRegistry.textEncoder(name)
+        if entry.source == .synthetic { return SyntheticModels.textEncoder() }
+        // The store's copy also serves a reused CLIP's tokenizer files.
+        let directory = try directory ?? ModelRegistry.directory(for: entry.name, announce: announce, fetchProgress: fetchProgress)
         func checkpoint() throws -> URL {
-            guard let directory else { throw PipelineError.invalidOption("text encoder '\(name)' needs a model directory") }
             guard let url = Safetensors.checkpointFile(in: directory) else {
                 throw PipelineError.missingFile(directory.appendingPathComponent("model.safetensors").path, "model.safetensors")
             }
             return url
         }
         func need(_ file: String) throws -> URL {
-            guard let directory else { throw PipelineError.invalidOption("text encoder '\(name)' needs a model directory") }
             let url = directory.appendingPathComponent(file)
             guard FileManager.default.fileExists(atPath: url.path) else { throw PipelineError.missingFile(url.path, file) }
             return url
         }
-        switch key {
-        case "minilm-l6":
+        switch entry.architecture {
+        case .bert:
             let model = try BERTModel.load(safetensors: try checkpoint())
             let tokenizer = try BertTokenizer(vocabFile: try need("vocab.txt"))
-            return TextEncoderBundle(name: key, encoder: model, tokenizer: .bert(tokenizer))
-        case "clip-b16", "clip-l14-336", "clip-b16-plus-240":
+            return TextEncoderBundle(name: entry.name, encoder: model, tokenizer: .bert(tokenizer))
+        case .clip:
             let model = try clip ?? CLIPModel.load(safetensors: try checkpoint())
             let tokenizer: CLIPTokenizer
-            if let d = directory, FileManager.default.fileExists(atPath: d.appendingPathComponent("vocab.json").path) {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.json").path) {
                 tokenizer = try CLIPTokenizer(vocabFile: try need("vocab.json"), mergesFile: try need("merges.txt"))
             } else {
                 tokenizer = try CLIPTokenizer(bpeFile: try need("bpe_simple_vocab_16e6.txt.gz"))
             }
-            return TextEncoderBundle(name: key, encoder: model.text, tokenizer: .clip(tokenizer))
-        case "random-tiny":
-            return TinyModels.textEncoder()
-        default:
+            return TextEncoderBundle(name: entry.name, encoder: model.text, tokenizer: .clip(tokenizer))
+        case .dinov2:
             throw PipelineError.unknownName(kind: "text encoder", name: name, known: textEncoderNames)
         }
     }
-}
 
-/// Small synthetic models (``SyntheticWeights``) for tests and smoke runs without weight files.
-public enum TinyModels {
-    /// A tiny CLIP (vision: width 32, 2 blocks, patch 8 at 64 px; text: width 16, 1 block, vocabulary 64).
-    public static func clip() throws -> CLIPModel {
-        let text = CLIPTextConfig(vocabSize: 64, hiddenSize: 16, intermediateSize: 32, numHiddenLayers: 1,
-                                  numAttentionHeads: 2, maxPositionEmbeddings: 32, eosTokenId: 63)
-        let vision = CLIPVisionConfig(hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 2,
-                                      imageSize: 64, patchSize: 8)
-        return try CLIPModel.synthetic(CLIPConfig(textConfig: text, visionConfig: vision, projectionDim: 16))
-    }
-
-    /// The tiny CLIP's text tower with a hashing tokenizer.
-    public static func textEncoder() -> TextEncoderBundle {
-        TextEncoderBundle(name: "random-tiny", encoder: try! clip().text, tokenizer: .hashing(vocabSize: 64))
-    }
-
-    /// A tiny DINOv2 (`width` wide, `depth` blocks, patch 8, native 64 px) with synthetic weights.
-    public static func dinov2(width: Int = 32, depth: Int = 2, heads: Int = 2) throws -> DINOv2 {
-        let c = DINOv2Config(hiddenSize: width, numHiddenLayers: depth, numAttentionHeads: heads, imageSize: 64, patchSize: 8)
-        var items: [(name: String, shape: [Int])] = []
-        func add(_ n: String, _ s: [Int]) { items.append((n, s)) }
-        let g = c.imageSize / c.patchSize, w = width, hidden = width * c.mlpRatio
-        add("embeddings.cls_token", [1, 1, w])
-        add("embeddings.position_embeddings", [1, g * g + 1, w])
-        add("embeddings.patch_embeddings.projection.weight", [w, 3, c.patchSize, c.patchSize])
-        add("embeddings.patch_embeddings.projection.bias", [w])
-        for i in 0..<depth {
-            let p = "encoder.layer.\(i)."
-            add(p + "norm1.weight", [w]); add(p + "norm1.bias", [w])
-            for n in ["query", "key", "value"] {
-                add(p + "attention.attention.\(n).weight", [w, w]); add(p + "attention.attention.\(n).bias", [w])
-            }
-            add(p + "attention.output.dense.weight", [w, w]); add(p + "attention.output.dense.bias", [w])
-            add(p + "layer_scale1.lambda1", [w])
-            add(p + "norm2.weight", [w]); add(p + "norm2.bias", [w])
-            add(p + "mlp.fc1.weight", [hidden, w]); add(p + "mlp.fc1.bias", [hidden])
-            add(p + "mlp.fc2.weight", [w, hidden]); add(p + "mlp.fc2.bias", [w])
-            add(p + "layer_scale2.lambda1", [w])
-        }
-        add("layernorm.weight", [w]); add("layernorm.bias", [w])
-        return try DINOv2(config: c, stateDict: SyntheticWeights.stateDict(items))
-    }
-
-    /// The spec of ``dinov2(width:depth:heads:)`` at `imageSize` (ImageNet normalisation, taps 1...depth).
-    public static func dinov2Spec(imageSize: Int = 64, depth: Int = 2) -> BackboneSpec {
-        BackboneSpec(name: "dinov2-tiny-random", family: .dinov2, imageSize: imageSize, patchSize: 8,
-                     taps: Array(1...depth), depth: depth, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+    /// Any model for `features`: `directory` (default: the store's copy of `name`), with the registry's
+    /// architecture for a registry name, else the directory's `config.json`.
+    public static func model(_ name: String, directory: URL?) throws -> LoadedModel {
+        let entry = ModelRegistry.entry(name)
+        let dir = try directory ?? ModelRegistry.directory(for: name)
+        return try LoadedModel.load(directory: dir, architecture: entry?.architecture)
     }
 }

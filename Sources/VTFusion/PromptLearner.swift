@@ -153,7 +153,8 @@ public final class PromptLearner: Module {
     /// Copies a trained context (from a checkpoint's ``checkpointKey``) into ``context``.
     public func loadContext(_ t: Tensor) throws {
         guard t.shape == context.shape else {
-            throw VTFusionError.shapeMismatch(key: Self.checkpointKey, expected: context.shape, found: t.shape)
+            throw StrictLoadError.shapeMismatch(file: StrictLoadError.inMemory, key: Self.checkpointKey,
+                                                expected: context.shape, found: t.shape)
         }
         Kernels.copy(t.contiguous(), into: context.pointer)
     }

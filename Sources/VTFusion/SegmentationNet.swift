@@ -24,9 +24,9 @@ final class SegmentationNet: Module {
     let proj: [Module]
     let knnGain: Tensor
     override var keyMap: [String: String] { ["knnGain": "knn_gain"] }
-    let stem: ConvLayer
+    let stem: Conv2d
     let blocks: [Module]
-    let head: ConvLayer
+    let head: Conv2d
 
     init(config: VTFusionConfig, rng: inout SeededRandom) {
         let q = config.evidenceProjection
@@ -35,14 +35,14 @@ final class SegmentationNet: Module {
         proj = p
         let ch = config.decoderChannels
         knnGain = Tensor(shape: [1], data: [8]).requiringGrad()
-        stem = ConvLayer(config.layerWidths.count * (4 + q), ch[0], kernelSize: 3,
-                      padding: 1, rng: &rng)
+        stem = Conv2d(config.layerWidths.count * (4 + q), ch[0], kernelSize: 3,
+                   padding: 1, rng: &rng)
         var b: [Module] = []
         for i in 1..<max(ch.count, 1) {
-            b.append(ConvLayer(ch[i - 1], ch[i], kernelSize: 3, padding: 1, rng: &rng))
+            b.append(Conv2d(ch[i - 1], ch[i], kernelSize: 3, padding: 1, rng: &rng))
         }
         blocks = b
-        head = ConvLayer(ch[ch.count - 1], 2, kernelSize: 1, rng: &rng)
+        head = Conv2d(ch[ch.count - 1], 2, kernelSize: 1, rng: &rng)
     }
 
     /// Stacks the evidence into `[B, L * (4 + q), h, w]`.

@@ -86,15 +86,19 @@ public final class VTFusionTrainer {
             throw VTFusionError.invalidConfig("checkpoint is at step \(c.step), beyond the run's \(model.config.training.totalSteps) steps")
         }
         let head = Set(model.namedParameters().map(\.0))
-        try model.load(stateDict: c.parameters.filter { head.contains($0.key) })
+        let weights = directory.appendingPathComponent(Checkpoint.weightsFile).path
+        try StrictLoadError.naming(weights) { try model.load(stateDict: c.parameters.filter { head.contains($0.key) }) }
         for (key, t) in extraParameters {
             guard let v = c.parameters[key] else {
-                throw VTFusionError.stateDictMismatch(missing: [key], unexpected: [])
+                throw StrictLoadError.missingKey(file: weights, key: key, expected: t.shape)
             }
-            guard v.shape == t.shape else { throw VTFusionError.shapeMismatch(key: key, expected: t.shape, found: v.shape) }
+            guard v.shape == t.shape else {
+                throw StrictLoadError.shapeMismatch(file: weights, key: key, expected: t.shape, found: v.shape)
+            }
             Kernels.copy(v, into: t.pointer)
         }
         step = c.step
-        try optimizer.load(stateDict: c.optimizerState ?? ["optimizer.step": Tensor(0)])
+        let optimizerFile = directory.appendingPathComponent(Checkpoint.optimizerFile).path
+        try StrictLoadError.naming(optimizerFile) { try optimizer.load(stateDict: c.optimizerState ?? ["optimizer.step": Tensor(0)]) }
     }
 }

@@ -19,9 +19,6 @@ public struct HeadSize: Codable, Equatable, Sendable {
     /// The embedded default (DINOv2-S / CLIP): D = 128.
     public static let standard = HeadSize(jointWidth: 128, adapterHidden: 64, fusionHeads: 4, evidenceProjection: 4,
                                           channels: [32, 16, 8, 8, 8])
-    /// For tests with tiny backbones.
-    public static let tiny = HeadSize(jointWidth: 32, adapterHidden: 16, fusionHeads: 2, evidenceProjection: 2,
-                                      channels: [8, 8, 8, 8, 8])
 }
 
 /// A head loaded for inference with its text side (learned prompts when the checkpoint has them).
@@ -104,7 +101,7 @@ public enum VTFusionPipeline {
                                                       + "checkpoint text_width \(config.textWidth)")
                 }
                 let l = PromptLearner(encoder: text.encoder, tokenizer: text.tokenizer, prompts: config.prompts, settings: settings)
-                try l.loadContext(ctx)
+                try StrictLoadError.naming(checkpoint.appendingPathComponent(Checkpoint.weightsFile).path) { try l.loadContext(ctx) }
                 learner = l
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PerfBench
 import Tensor
 
 /// `vtfusion bench`: Swift timings next to PyTorch's for the same work, in the same run.
@@ -63,7 +64,7 @@ struct BenchCommand: ParsableCommand {
             for c in selected {
                 log("swift  \(c.name)\(rounds > 1 ? " (round \(round + 1)/\(rounds))" : "") ...")
                 swiftTimes[c.name, default: []].append(c.run(repetitions))
-                guard torchAvailable else { continue }
+                guard torchAvailable, !c.swiftOnly else { continue }
                 do {
                     log("torch  \(c.name) ...")
                     let t = try TorchBench.run(python: python, threads: threads, reps: repetitions, cases: [c.name])

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Benchmark
 import Foundation
 import Imaging
+import PerfBench
 
 /// `vtfusion data build-bench`: writes the MVTec-AD-format benchmark from real textures.
 struct BuildBenchCommand: ParsableCommand {

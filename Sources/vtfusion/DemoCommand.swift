@@ -1,8 +1,13 @@
 import ArgumentParser
 import Backbones
+import Benchmark
 import Evaluation
 import Foundation
+import Inspection
 import Imaging
+import ModelStore
+import PerfBench
+import UserFiles
 import VTFusion
 
 /// `vtfusion demo`: the README's main job, end to end on the embedded default model.
@@ -52,9 +57,10 @@ struct DemoCommand: ParsableCommand {
         let progress = ProgressReporter()
         let t0 = Timing.now()
         let store = ModelStore()
-        let backboneDir = try DefaultModels.ensure(DefaultModels.backbone, store: store, progress: progress)
+        let backboneDir = try ModelRegistry.directory(for: ModelRegistry.defaultBackbone, store: store,
+                                                      announce: progress.message, fetchProgress: progress.storeFetch)
         // Loaded once for every category; each category gets its own profile.
-        let model = try DetectModel.load(backbone: DefaultModels.backbone, backboneDir: backboneDir.path, batchSize: 4,
+        let model = try DetectModel.load(backbone: ModelRegistry.defaultBackbone, backboneDir: backboneDir.path, batchSize: 4,
                                          progress: progress)
 
         let benchRoot = bench.map { ($0 as NSString).expandingTildeInPath }
@@ -88,6 +94,7 @@ struct DemoCommand: ParsableCommand {
             settings.checkpoint = "recipe standard"
             settings.object = object
             settings.seed = seed
+            settings.naming = try DefectNamingLoader.load(names: DefectNamer.defaultNames, object: object, progress: progress)
             for s in cat.test {
                 settings.labels[s.imagePath.path] = s.isAnomalous
                 if let m = s.maskPath { settings.groundTruth[s.imagePath.path] = m.path }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Imaging
+import PerfBench
 import VTFusion
 
 /// `vtfusion detect`: few-shot detection on the user's own images.
@@ -51,20 +52,26 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Output directory (must be new or empty unless --force).")
     var out: String
 
-    @Option(help: "Target false-alarm rate for the threshold from references.")
+    @Option(help: "Target false-alarm rate of the decision: an image is anomalous when the estimated fraction of good parts scoring as high is below it.")
     var thresholdFar: Double = 0.01
+
+    @Option(help: "One knob from 0 (ten times fewer alarms than --threshold-far) through 0.5 (as asked) to 1 (ten times more, catching more defects).")
+    var sensitivity: Double = 0.5
+
+    @Option(help: "Smallest defect region reported, in pixels.")
+    var minArea: Int = 16
+
+    @Option(help: "Comma-separated defect names ranked for each region (default: scratch, crack, hole, dent, stain, contamination, discoloration, missing part, deformation, wrinkle, fold, cut).")
+    var defectNames: String?
+
+    @Flag(help: "Do not name defect regions (skips loading the text encoder).")
+    var noDefectNames = false
 
     @Option(help: "Decision threshold given by hand (overrides --threshold-far).")
     var threshold: Double?
 
     @Option(help: "Labelled validation folder (good/ = normal, any other subfolder = anomalous): use the F1-optimal threshold on it instead of the references' rule.")
     var validation: String?
-
-    @Option(help: "Margin multiplier of the few-reference rule (threshold = max + margin x spread).")
-    var margin: Double = 0.5
-
-    @Option(help: "Lowest threshold the few-reference rule may set, in calibrated units (spreads of the references' own scores).")
-    var minThreshold: Double = 3
 
     @Option(help: "Anomaly map files: png (16-bit, run range), npy (float32) or both.")
     var format: MapFormatOption = .png
@@ -86,6 +93,8 @@ struct DetectCommand: ParsableCommand {
         var formats: DetectionWriter.MapFormats { self == .png ? .png : (self == .npy ? .npy : .both) }
     }
 
+    static let maxMinArea = 100_000_000
+
     func validate() throws {
         if refs.isEmpty && profile == nil { throw ValidationError("--refs: give at least one reference image or folder of good parts (or --profile)") }
         if !refs.isEmpty && profile != nil { throw ValidationError("give either --refs or --profile, not both") }
@@ -94,12 +103,12 @@ struct DetectCommand: ParsableCommand {
         for path in refs + images where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(path): no such file or folder")
         }
-        if !(thresholdFar > 0 && thresholdFar < 1) { throw ValidationError("--threshold-far must be between 0 and 1 (e.g. 0.01), got \(thresholdFar)") }
+        if !(thresholdFar > 0 && thresholdFar < 0.5) { throw ValidationError("--threshold-far must be between 0 and 0.5 (e.g. 0.01), got \(thresholdFar)") }
+        if !(0...1).contains(sensitivity) { throw ValidationError("--sensitivity must be between 0 and 1, got \(sensitivity)") }
+        if !(0...DetectCommand.maxMinArea).contains(minArea) { throw ValidationError("--min-area must be between 0 and \(DetectCommand.maxMinArea) pixels, got \(minArea)") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if threshold != nil && validation != nil { throw ValidationError("give either --threshold or --validation, not both") }
         if let v = validation, !FileManager.default.fileExists(atPath: v) { throw ValidationError("--validation \(v): no such folder") }
-        if !minThreshold.isFinite { throw ValidationError("--min-threshold must be a finite number") }
-        if !(margin >= 0 && margin.isFinite) { throw ValidationError("--margin must be >= 0, got \(margin)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be >= 1") }
         try OutputDirectory.check(out, force: force)
     }
@@ -117,16 +126,29 @@ struct DetectCommand: ParsableCommand {
         progress.message(String(format: "model loaded in %.2f s", Timing.now() - t0))
         var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         if let v = validation { settings.threshold = try Self.validationPolicy(v) }
+        if !noDefectNames { settings.naming = try DefectNamingLoader.load(names: parsedDefectNames(), object: object, progress: progress) }
         let code = try Self.execute(model: loaded.model, settings: settings, backbone: loaded.description,
                                     json: json, progress: progress)
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// `--defect-names` split, trimmed, de-duplicated; the default list when absent.
+    func parsedDefectNames() throws -> [String] {
+        guard let text = defectNames else { return DefectNamer.defaultNames }
+        var names: [String] = []
+        for n in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !n.isEmpty && !names.contains(n) { names.append(n) }
+        guard names.count >= 2 && names.count <= DefectNamer.maxNames && names.allSatisfy({ $0.count <= 64 }) else {
+            throw ValidationError("--defect-names: give 2...\(DefectNamer.maxNames) comma-separated names of at most 64 characters, got \(names.count)")
+        }
+        return names
     }
 
     func detectSettings(references: [String], images: [String]) -> DetectSettings {
         var s = DetectSettings(references: references, images: images, output: URL(fileURLWithPath: out))
         s.force = force
         s.threshold = threshold.map { .manual($0) }
-            ?? .references(ReferenceThreshold(targetFalseAlarmRate: thresholdFar, margin: margin, floor: minThreshold))
+            ?? .references(DecisionRule(targetFalseAlarmRate: thresholdFar, sensitivity: sensitivity))
+        s.minRegionArea = minArea
         s.formats = format.formats
         s.batchSize = batchSize
         s.toolVersion = VTFusionVersion.string

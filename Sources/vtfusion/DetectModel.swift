@@ -26,14 +26,16 @@ enum DetectModel {
         var description: String
     }
 
-    static func load(backbone name: String = "dinov2-s-imgfocus", backboneDir: String?, recipe: RecipeOption = .standard,
+    static func load(backbone name: String = ModelRegistry.defaultBackbone, backboneDir: String?, recipe: RecipeOption = .standard,
                      batchSize: Int = 4, progress: ProgressReporter = ProgressReporter()) throws -> Loaded {
         if let hint = blasHint() { progress.message(hint) }
         let spec = try BackboneSpec.named(name)
-        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? DefaultModels.directory(for: name, progress: progress)
+        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? ModelRegistry.directory(for: spec.name, announce: progress.message, fetchProgress: progress.storeFetch)
         let loaded = try ModelLoader.backbone(spec, directory: dir)
+        let evidence = recipe.spec(depth: loaded.backbone.layerCount)
         let model = try InspectionModel(name: "\(spec.name)/\(recipe.rawValue)", backbone: loaded.backbone,
-                                        spec: recipe.spec(depth: loaded.backbone.layerCount), batchSize: batchSize)
+                                        spec: evidence, batchSize: batchSize,
+                                        decisionTails: DecisionTailsFile.shipped(backbone: spec.name, spec: evidence))
         return Loaded(model: model, description: "\(spec.name) (\(dir.path)), recipe \(recipe.rawValue)")
     }
 }

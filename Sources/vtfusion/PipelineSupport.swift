@@ -29,26 +29,21 @@ struct ModelOptions: ParsableArguments {
         if let t = threads { _ = try CommandLineChecks.threadCount(String(t), name: "--threads") }
     }
 
-    /// The backbone spec for `name` (the registry, or the tiny synthetic DINOv2).
-    static func spec(_ name: String, imageSize: Int?) throws -> BackboneSpec {
-        if name == "dinov2-tiny-random" { return TinyModels.dinov2Spec(imageSize: (imageSize ?? 64) / 8 * 8) }
-        return try BackboneSpec.named(name, imageSize: imageSize)
-    }
-
+    /// The backbone `name` from `--backbone-dir` or the model store (``ModelLoader``, ``ModelRegistry``).
     func loadBackbone(name: String, imageSize: Int?) throws -> LoadedBackbone {
-        let spec = try Self.spec(name, imageSize: imageSize)
-        if name == "dinov2-tiny-random" { return LoadedBackbone(spec: spec, backbone: try TinyModels.dinov2(), clip: nil) }
-        let dir = try backboneDir.map { URL(fileURLWithPath: $0) } ?? DefaultModels.directory(for: name)
-        return try ModelLoader.backbone(spec, directory: dir)
+        let progress = ProgressReporter()
+        return try ModelLoader.backbone(name, imageSize: imageSize, directory: backboneDir.map { URL(fileURLWithPath: $0) },
+                                        announce: progress.message, fetchProgress: progress.storeFetch)
     }
 
+    /// The text encoder `name` from `--text-dir`, the CLIP backbone already loaded (same name; its
+    /// tokenizer files from `--backbone-dir`), or the model store.
     func loadText(name: String, clip: CLIPModel?, backboneName: String) throws -> TextEncoderBundle {
         let reuse = name.lowercased() == backboneName.lowercased() ? clip : nil
-        var dir = (textDir ?? (reuse != nil ? backboneDir : nil)).map { URL(fileURLWithPath: $0) }
-        if dir == nil && reuse == nil && DefaultModels.storeName(for: name) != nil {
-            dir = try DefaultModels.directory(for: name)
-        }
-        return try ModelLoader.textEncoder(name, directory: dir, clip: reuse)
+        let dir = (textDir ?? (reuse != nil ? backboneDir : nil)).map { URL(fileURLWithPath: $0) }
+        let progress = ProgressReporter()
+        return try ModelLoader.textEncoder(name, directory: dir, clip: reuse, announce: progress.message,
+                                           fetchProgress: progress.storeFetch)
     }
 }
 

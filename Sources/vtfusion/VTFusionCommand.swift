@@ -12,6 +12,8 @@ struct VTFusionCommand: ParsableCommand {
             DetectCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            NamesCommand.self,
+            DecisionsCommand.self,
             ReportCommand.self,
             DataCommand.self,
             ModelsCommand.self,

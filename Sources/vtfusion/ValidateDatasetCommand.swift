@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import PerfBench
 
 /// `vtfusion data validate`: loads a dataset and checks every image and mask, reporting all problems.
 struct ValidateDatasetCommand: ParsableCommand {

@@ -29,3 +29,13 @@ func assertMaxAbs(_ actual: Tensor, _ expected: Tensor?, _ tol: Float = 1e-4, _ 
     for i in 0..<a.count { let d = abs(a[i] - e[i]); worst = d.isNaN ? .infinity : max(worst, d) }
     XCTAssertLessThanOrEqual(worst, tol, "max abs error of \(what)", file: file, line: line)
 }
+
+extension CLIPConfig {
+    /// The same architecture with `layers` blocks in each tower.
+    func withLayers(_ layers: Int) -> CLIPConfig {
+        var c = self
+        c.visionConfig.numHiddenLayers = layers
+        c.textConfig.numHiddenLayers = layers
+        return c
+    }
+}

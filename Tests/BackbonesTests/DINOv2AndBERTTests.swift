@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 import NN
 import Tensor
 import XCTest

@@ -28,9 +28,12 @@ final class FeatureDumpTests: XCTestCase {
         XCTAssertThrowsError(try FeatureDump.features(vision: loaded.vision, images: nil, layers: [], text: loaded, prompts: ["a"])) {
             XCTAssertTrue("\($0)".contains("no text encoder"), "\($0)")
         }
-        // Without config.json the name decides the architecture.
+        // Without config.json the architecture must be given (a registry entry's); nothing is guessed.
         try FileManager.default.removeItem(at: dir.appendingPathComponent("config.json"))
-        XCTAssertThrowsError(try LoadedModel.load(directory: dir, hint: "something")) { XCTAssertTrue("\($0)".contains("model_type")) }
+        XCTAssertThrowsError(try LoadedModel.load(directory: dir)) { XCTAssertTrue("\($0)".contains("model_type"), "\($0)") }
+        XCTAssertThrowsError(try LoadedModel.load(directory: dir, architecture: .dinov2)) {
+            XCTAssertTrue("\($0)".contains("config.json"), "the DINOv2 loader needs config.json next to the weights: \($0)")
+        }
     }
 
     func testImageTensorNormalisation() throws {

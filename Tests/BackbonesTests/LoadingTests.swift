@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 import XCTest
 @testable import Backbones
@@ -8,22 +9,38 @@ final class LoadingTests: XCTestCase {
         var sd = try fixture("clip_tiny_hf")
         sd["vision_model.encoder.layers.1.mlp.fc1.bias"] = nil
         XCTAssertThrowsError(try CLIPModel(config: tinyCLIPConfig, stateDict: sd)) { e in
-            XCTAssertEqual(e as? BackboneError, .missingKey("vision_model.encoder.layers.1.mlp.fc1.bias", expectedShape: [96]))
+            XCTAssertEqual(e as? StrictLoadError, .missingKey(file: StrictLoadError.inMemory, key: "vision_model.encoder.layers.1.mlp.fc1.bias", expected: [96]))
         }
         sd = try fixture("clip_tiny_hf")
         sd["text_projection.weight"] = Tensor.zeros([41, 48])
         XCTAssertThrowsError(try CLIPModel(config: tinyCLIPConfig, stateDict: sd)) { e in
-            XCTAssertEqual(e as? BackboneError, .shapeMismatch("text_projection.weight", expected: [40, 48], found: [41, 48]))
+            XCTAssertEqual(e as? StrictLoadError, .shapeMismatch(file: StrictLoadError.inMemory, key: "text_projection.weight", expected: [40, 48], found: [41, 48]))
             XCTAssertTrue("\(e)".contains("text_projection.weight"))
         }
         sd = try fixture("clip_tiny_hf")
         sd["vision_model.extra.weight"] = Tensor.zeros([1])
         XCTAssertThrowsError(try CLIPModel(config: tinyCLIPConfig, stateDict: sd)) { e in
-            XCTAssertEqual(e as? BackboneError, .unexpectedKey("vision_model.extra.weight"))
+            XCTAssertEqual(e as? StrictLoadError, .unexpectedKey(file: StrictLoadError.inMemory, key: "vision_model.extra.weight", found: [1]))
         }
         XCTAssertNoThrow(try CLIPModel(config: tinyCLIPConfig, stateDict: sd, strict: false))
         // A checkpoint of a different architecture.
         XCTAssertThrowsError(try CLIPModel(config: tinyCLIPConfig.withLayers(3), stateDict: fixture("clip_tiny_hf")))
+    }
+
+    func testStrictLoadFromAFileNamesTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-strict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var sd = try fixture("dinov2_tiny_hub")
+        let key = "encoder.layer.0.mlp.fc1.weight"
+        let shape = try XCTUnwrap(sd[key]).shape
+        sd[key] = Tensor.zeros([shape[0] + 1, shape[1]])
+        let url = dir.appendingPathComponent("model.safetensors")
+        try Safetensors.write(sd, to: url)
+        XCTAssertThrowsError(try DINOv2.load(safetensors: url, config: tinyDINOv2Config)) { e in
+            XCTAssertEqual(e as? StrictLoadError, .shapeMismatch(file: url.path, key: key, expected: shape, found: [shape[0] + 1, shape[1]]))
+            XCTAssertTrue("\(e)".contains(url.path) && "\(e)".contains(key), "\(e)")
+        }
     }
 
     func testSanitizeSplitsFusedAttentionAndTransposesProjections() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Benchmark
 import Imaging
 import Tensor
 import XCTest

@@ -16,7 +16,7 @@ enum TinyModel {
             EvidenceChannel(.patchKNN, scale: 64, layer: 2, family: .local),
             EvidenceChannel(.patchKNN, scale: 32, layer: 4, family: .global),
             EvidenceChannel(.featureStats, scale: 32, layer: 4, family: .global),
-        ], syntheticPerFamily: 1, sigma: 2))
+        ], syntheticPerFamily: 1, sigma: 2, calibrationViews: 2))
     }
 }
 
@@ -72,9 +72,9 @@ final class DetectRunTests: XCTestCase {
         run.progress = { _, _, phase in phases.insert(phase) }
         let results = try run.run()
 
-        // One backbone pass per scale for each reference, each synthetic anomaly (one per family) and each
-        // decodable test image: the profile is built once.
-        XCTAssertEqual(model.extractor.passCount, (3 + 2 + 3) * 2)
+        // One backbone pass per scale for each reference, its 2 calibration views, each synthetic anomaly (one
+        // per family) and each decodable test image: the profile is built once.
+        XCTAssertEqual(model.extractor.passCount, (3 + 3 * 2 + 2 + 3) * 2)
         XCTAssertEqual(phases, ["references", "images"])
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("profile.safetensors").path))
         XCTAssertEqual(results.entries.map(\.path), images)
@@ -88,9 +88,12 @@ final class DetectRunTests: XCTestCase {
         XCTAssertEqual(results.summary, .init(images: 5, failed: 2, anomalous: 1, normal: 2))
 
         let t = try XCTUnwrap(results.threshold)
-        XCTAssertEqual(t.method, .referenceMargin)
-        XCTAssertEqual(t.sampleCount, 3)
-        XCTAssertEqual(t.syntheticCount.map { $0 > 0 }, true)
+        XCTAssertEqual(t.method, .calibrated)
+        XCTAssertEqual(t.sampleCount, 9)            // 3 references left out in turn + 2 views of each
+        XCTAssertEqual(t.requestedFalseAlarmRate, 0.01)
+        XCTAssertLessThan(byName["defect.png"]!.falseAlarmRate!, 0.01)
+        XCTAssertGreaterThan(byName["good1.png"]!.falseAlarmRate!, 0.01)
+        XCTAssertFalse(byName["defect.png"]!.regions!.isEmpty)
         XCTAssertTrue(byName["defect.png"]!.score! >= t.threshold && byName["good1.png"]!.score! < t.threshold)
         let range = try XCTUnwrap(results.mapRange)
         XCTAssertEqual(range.source, "references")
@@ -143,7 +146,7 @@ final class DetectRunTests: XCTestCase {
         // The saved profile reproduces the scores without the references.
         settings.profile = savedProfile
         settings.references = []
-        settings.threshold = .references(ReferenceThreshold(floor: 3))
+        settings.threshold = .references(DecisionRule())
         let passes = model.extractor.passCount
         let again = try DetectRun(model: model, settings: settings).run()
         XCTAssertEqual(model.extractor.passCount - passes, 3 * 2)
@@ -159,8 +162,9 @@ final class DetectRunTests: XCTestCase {
         settings.mapRange = .run
         let results = try DetectRun(model: try TinyModel.make(), settings: settings).run()
         let t = try XCTUnwrap(results.threshold)
-        XCTAssertEqual(t.selfScored, true)
-        XCTAssertGreaterThan(t.syntheticCount ?? 0, 0)
+        XCTAssertEqual(t.method, .calibrated)
+        XCTAssertEqual(t.referenceCount, 1)
+        XCTAssertEqual(t.sampleCount, 3)            // the reference and its 2 views, self-scored
         XCTAssertEqual(results.entries.map(\.anomalous), [false, true])
         XCTAssertEqual(results.mapRange?.source, "run")
         // Two-pass: the run range spans the maps, and the defect's map reaches the top.
@@ -204,7 +208,9 @@ final class DetectRunTests: XCTestCase {
         let root = try temporaryDirectory()
         let (refs, images) = try makeInputs(root)
         let out = root.appendingPathComponent("out")
-        _ = try DetectRun(model: try TinyModel.make(), settings: DetectSettings(references: refs, images: images, output: out)).run()
+        var settings = DetectSettings(references: refs, images: images, output: out)
+        for path in images where !path.hasSuffix("corrupt.png") && !path.hasSuffix("odd.png") { settings.labels[path] = path.hasSuffix("defect.png") }
+        _ = try DetectRun(model: try TinyModel.make(), settings: settings).run()
         var table = MetricsTable(columns: ["image AUROC", "pixel AUPRO"])
         table.addRow("screw", values: [0.968, nil])
         table.addRow("<b>", values: [0.5, 0.25])
@@ -223,6 +229,11 @@ final class DetectRunTests: XCTestCase {
         XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"))
         XCTAssertTrue(html.contains("Failed images (2)"))
         XCTAssertTrue(html.contains("odd.png"))
+        // The decision pictures: histogram with the threshold and the 9 reference calibration ticks, and the ROC
+        // curve of the labelled images (the defect above both good parts: AUROC 1).
+        XCTAssertTrue(html.contains("<title>Score histogram</title>") && html.contains("threshold "))
+        XCTAssertEqual(html.components(separatedBy: "stroke=\"#1565c0\"").count - 1, 9)
+        XCTAssertTrue(html.contains("<title>ROC curve</title>") && html.contains("image AUROC 1.000"), html)
         // Sorted by score: the defective part first.
         let first = try XCTUnwrap(html.range(of: "defect.png</code>")), second = try XCTUnwrap(html.range(of: "good1.png</code>"))
         XCTAssertLessThan(first.lowerBound, second.lowerBound)

@@ -1,5 +1,7 @@
+@testable import Metrics
 import XCTest
 @testable import Evaluation
+import Imaging
 
 final class PixelMetricsTests: XCTestCase {
     func testMatchesScikitLearnAndScipyAUPRO() throws {

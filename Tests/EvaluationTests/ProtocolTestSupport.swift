@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
+import Benchmark
 import Imaging
 import Tensor
 import VTFusion
 @testable import Evaluation
+import TestSupport
 
 /// A tiny MVTec-layout benchmark built once per test process from procedural textures (no GIMP needed):
 /// 4 categories (2 auxiliary, 2 target) of 64x64 images, 6 train/good, 4 test/good, one defect per family.

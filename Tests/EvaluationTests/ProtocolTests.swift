@@ -4,6 +4,7 @@ import Imaging
 import Tensor
 import VTFusion
 @testable import Evaluation
+import TestSupport
 
 /// The evaluation protocol on the tiny benchmark with a tiny random DINOv2.
 final class ProtocolTests: XCTestCase {

@@ -26,19 +26,23 @@ final class ResultsFormatTests: XCTestCase {
     func testResultsJSONAndCSV() throws {
         var r = DetectionResults(toolVersion: "9.9", commandLine: ["vtfusion", "detect"],
                                  created: Date(timeIntervalSince1970: 1_700_000_000), references: ["a.png"],
-                                 threshold: ReferenceThreshold.manual(0.5),
+                                 threshold: ThresholdChoice.manual(0.5),
                                  mapRange: .init(lo: 0, hi: 1, contourLevel: 0.5, source: "fixed"))
         r.entries = [
             .init(path: "x,1.png", score: 0.75, anomalous: true, label: true, files: .init(map: "maps/x.png")),
             .init(path: "y.png", score: 0.25, anomalous: false),
             .init(path: "z.png", error: "z.png: corrupt \"bad\""),
         ]
+        r.entries[0].falseAlarmRate = 0.001
+        r.entries[0].normalizedScore = 0.75
+        r.entries[0].regions = [DefectRegion(x: 1, y: 2, width: 3, height: 4, area: 10, areaPercent: 0.5, peak: 2, mean: 1.5)]
+        r.entries[0].regions![0].names = [DefectName(name: "scratch", probability: 0.6), DefectName(name: "crack", probability: 0.3)]
         XCTAssertEqual(r.summary, .init(images: 3, failed: 1, anomalous: 1, normal: 1))
         XCTAssertEqual(r.csv(), """
-            path,score,decision,label,error
-            "x,1.png",0.75,anomalous,anomalous,
-            y.png,0.25,normal,,
-            z.png,,,,"z.png: corrupt ""bad\"\"\"
+            path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,defect,error
+            "x,1.png",0.75,anomalous,anomalous,0.001,0.75,1,1 2 3 4 10,scratch,
+            y.png,0.25,normal,,,,,,,
+            z.png,,,,,,,,,"z.png: corrupt ""bad\"\"\"
 
             """)
         let dir = try temporaryDirectory()

@@ -4,6 +4,7 @@ import NN
 import Tensor
 import VTFusion
 @testable import Evaluation
+import TestSupport
 
 /// Training on the tiny benchmark's auxiliary categories: runs, checkpoints, resumes exactly, and the
 /// trained head (with its learned prompts) evaluates on the target categories.

@@ -63,3 +63,24 @@ final class UserFileTests: XCTestCase {
         XCTAssertTrue(r.contains("over the limit of \(ImageCodec.maxFileBytes) bytes"), r)
     }
 }
+
+final class AtomicFileTests: XCTestCase {
+    func testWritesAtomicallyAndFailuresAreTyped() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir + "/sub/out.txt"
+        try AtomicFile.write(text: "one", to: path)
+        try AtomicFile.write(text: "two", to: path)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "two")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/sub"), ["out.txt"], "no temporary file left")
+        // A parent that is a regular file cannot hold the target.
+        let blocked = path + "/inside.txt"
+        XCTAssertThrowsError(try AtomicFile.write([1, 2], to: blocked)) { e in
+            XCTAssertEqual((e as? AtomicWriteError)?.path, blocked, "\(e)")
+        }
+        // Image writers keep reporting their own error type.
+        XCTAssertThrowsError(try ImageCodec.writePNG(Image8(width: 1, height: 1, channels: 1, samples: [0]), to: blocked)) { e in
+            guard case .writeFailed(let p, _)? = e as? ImageError else { return XCTFail("\(e)") }
+            XCTAssertEqual(p, blocked)
+        }
+    }
+}

@@ -112,3 +112,28 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(block(x).shape, [1, 3, 8])
     }
 }
+
+final class CrossAttentionTests: XCTestCase {
+    /// CrossAttention is MultiheadAttention (batch first) with the three input projections kept apart.
+    func testMatchesMultiheadAttentionWithTheSameWeights() throws {
+        var rng = SeededRandom(seed: 21)
+        let cross = CrossAttention(width: 8, heads: 2, rng: &rng)
+        let mha = MultiheadAttention(embedDim: 8, numHeads: 2, batchFirst: true, rng: &rng)
+        let sd = cross.stateDict()
+        XCTAssertEqual(Set(sd.keys), ["q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias",
+                                      "v_proj.weight", "v_proj.bias", "out_proj.weight", "out_proj.bias"])
+        try mha.load(stateDict: [
+            "in_proj_weight": Tensor.concat([sd["q_proj.weight"]!, sd["k_proj.weight"]!, sd["v_proj.weight"]!], axis: 0),
+            "in_proj_bias": Tensor.concat([sd["q_proj.bias"]!, sd["k_proj.bias"]!, sd["v_proj.bias"]!], axis: 0),
+            "out_proj.weight": sd["out_proj.weight"]!, "out_proj.bias": sd["out_proj.bias"]!,
+        ])
+        let query = randomTensor([2, 3, 8], seed: 1), context = randomTensor([2, 5, 8], seed: 2)
+        assertClose(cross(query, context), mha(query: query, key: context, value: context), rtol: 1e-4, atol: 1e-5)
+        // Batch dims broadcast: one query set over a batch of contexts.
+        let one = query.sliced(axis: 0, start: 0, end: 1)
+        let broadcast = cross(one, context)
+        XCTAssertEqual(broadcast.shape, [2, 3, 8])
+        assertClose(broadcast.sliced(axis: 0, start: 1, end: 2),
+                    cross(one, context.sliced(axis: 0, start: 1, end: 2)), rtol: 1e-5, atol: 1e-6)
+    }
+}

@@ -77,7 +77,7 @@ final class ModuleTests: XCTestCase {
         var dict = net.stateDict().mapValues { Tensor.ones($0.shape) }
         dict.removeValue(forKey: "layers.1.weight")
         XCTAssertThrowsError(try net.load(stateDict: dict)) { error in
-            XCTAssertEqual(error as? StateDictError, .missingKey("layers.1.weight", expectedShape: [4, 4]))
+            XCTAssertEqual(error as? StrictLoadError, .missingKey(file: StrictLoadError.inMemory, key: "layers.1.weight", expected: [4, 4]))
             XCTAssertTrue("\(error)".contains("layers.1.weight"))
         }
         XCTAssertEqual(net.first.weight.scalars, before, "a failed load must not modify the module")
@@ -85,12 +85,12 @@ final class ModuleTests: XCTestCase {
         dict["layers.1.weight"] = Tensor.ones([4, 4])
         dict["extra.bias"] = Tensor.ones([7])
         XCTAssertThrowsError(try net.load(stateDict: dict)) { error in
-            XCTAssertEqual(error as? StateDictError, .unexpectedKey("extra.bias", shape: [7]))
+            XCTAssertEqual(error as? StrictLoadError, .unexpectedKey(file: StrictLoadError.inMemory, key: "extra.bias", found: [7]))
         }
         dict.removeValue(forKey: "extra.bias")
         dict["proj_in.bias"] = Tensor.ones([5])
         XCTAssertThrowsError(try net.load(stateDict: dict)) { error in
-            XCTAssertEqual(error as? StateDictError, .shapeMismatch(key: "proj_in.bias", expected: [4], got: [5]))
+            XCTAssertEqual(error as? StrictLoadError, .shapeMismatch(file: StrictLoadError.inMemory, key: "proj_in.bias", expected: [4], found: [5]))
             XCTAssertTrue("\(error)".contains("[4]") && "\(error)".contains("[5]"))
         }
         XCTAssertEqual(net.first.weight.scalars, before)
@@ -176,6 +176,13 @@ final class ModuleCheckpointTests: XCTestCase {
         let c = Sequential(Linear(3, 2, seed: 7), Linear(2, 2, seed: 8))
         try c.load(safetensors: wrapped, prefix: "visual.")
         for (pa, pc) in zip(a.parameters(), c.parameters()) { XCTAssertEqual(pa.scalars, pc.scalars) }
-        XCTAssertThrowsError(try c.load(safetensors: wrapped)) { XCTAssertTrue($0 is StateDictError) }
+        XCTAssertThrowsError(try c.load(safetensors: wrapped)) { e in
+            // A load from a file names the file, the first key and the shapes.
+            guard case let .missingKey(file, key, expected)? = e as? StrictLoadError else { return XCTFail("\(e)") }
+            XCTAssertEqual(file, wrapped.path)
+            XCTAssertEqual(key, "0.weight")
+            XCTAssertEqual(expected, [2, 3])
+            XCTAssertTrue("\(e)".hasPrefix(wrapped.path + ": missing tensor '0.weight'"), "\(e)")
+        }
     }
 }

@@ -90,10 +90,10 @@ final class OptimizerTests: XCTestCase {
         let p = Tensor.zeros([2, 2]).requiringGrad()
         let opt = SGD(namedParameters: [("w", p)], learningRate: 0.1, momentum: 0.9)
         XCTAssertThrowsError(try opt.load(stateDict: ["state.v.momentum_buffer": Tensor.zeros([2, 2])])) {
-            XCTAssertEqual($0 as? OptimizerStateError, .unexpectedKey("state.v.momentum_buffer"))
+            XCTAssertEqual($0 as? StrictLoadError, .unexpectedKey(file: StrictLoadError.inMemory, key: "state.v.momentum_buffer", found: [2, 2]))
         }
         XCTAssertThrowsError(try opt.load(stateDict: ["state.w.momentum_buffer": Tensor.zeros([4])])) {
-            XCTAssertEqual($0 as? OptimizerStateError, .shapeMismatch(key: "state.w.momentum_buffer", expected: [2, 2], got: [4]))
+            XCTAssertEqual($0 as? StrictLoadError, .shapeMismatch(file: StrictLoadError.inMemory, key: "state.w.momentum_buffer", expected: [2, 2], found: [4]))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ModelStore
 import XCTest
 @testable import Tokenizers
 

@@ -1,8 +1,10 @@
 import Foundation
 import XCTest
 import Backbones
+import ModelStore
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 /// The backbone fingerprint stored in checkpoints: stable for the same weights, different for other
 /// weights, and a checkpoint trained on one backbone refuses another.

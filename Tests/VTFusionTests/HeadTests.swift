@@ -3,6 +3,7 @@ import XCTest
 import NN
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 final class HeadTests: XCTestCase {
     private let text = try! TextEmbeddings.encode(PromptConfig(), with: RandomTextTower(width: 8, seed: 1))
@@ -183,17 +184,17 @@ final class HeadTests: XCTestCase {
     func testLossesAgainstClosedForms() {
         let x = Tensor(shape: [4], data: [-2, -0.5, 0.5, 3]), t = Tensor(shape: [4], data: [0, 1, 0.5, 1])
         // gamma = 0 focal is binary cross-entropy.
-        XCTAssertEqual(VTFusionLoss.focal(x, t, gamma: 0).item, VTFusionLoss.bceWithLogits(x, t).item, accuracy: 1e-6)
+        XCTAssertEqual(sigmoidFocalLoss(x, t, gamma: 0).item, binaryCrossEntropyWithLogits(x, t).item, accuracy: 1e-6)
         let bce = zip(x.scalars, t.scalars).map { x, t -> Float in
             let p = 1 / (1 + expf(-x)); return -(t * logf(p) + (1 - t) * logf(1 - p))
         }.reduce(0, +) / 4
-        XCTAssertEqual(VTFusionLoss.bceWithLogits(x, t).item, bce, accuracy: 1e-5)
+        XCTAssertEqual(binaryCrossEntropyWithLogits(x, t).item, bce, accuracy: 1e-5)
         // Focal down-weights confident predictions: gamma 2 below gamma 0.
-        XCTAssertLessThan(VTFusionLoss.focal(x, t, gamma: 2).item, VTFusionLoss.focal(x, t, gamma: 0).item)
+        XCTAssertLessThan(sigmoidFocalLoss(x, t, gamma: 2).item, sigmoidFocalLoss(x, t, gamma: 0).item)
         // Dice of a near-perfect prediction is near zero, of an inverted one near 2.
         let mask = Tensor(shape: [4], data: [0, 1, 1, 0])
-        XCTAssertLessThan(VTFusionLoss.dice(mask * 40 - 20, mask).item, 0.01)
-        XCTAssertGreaterThan(VTFusionLoss.dice(20 - mask * 40, mask).item, 1.55)  // (1 - 1/5) per channel
+        XCTAssertLessThan(binaryDiceLossWithLogits(mask * 40 - 20, mask).item, 0.01)
+        XCTAssertGreaterThan(binaryDiceLossWithLogits(20 - mask * 40, mask).item, 1.55)  // (1 - 1/5) per channel
         // Box averaging of masks.
         let m = Tensor(shape: [1, 2, 4], data: [1, 1, 0, 0, 1, 0, 0, 0])
         XCTAssertEqual(VTFusionLoss.resizeMasks(m, to: (1, 2)).scalars, [0.75, 0])

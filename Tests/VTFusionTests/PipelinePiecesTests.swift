@@ -3,6 +3,7 @@ import XCTest
 import Imaging
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 /// Preprocessing geometry, model loading errors, feature caching helpers.
 final class PipelinePiecesTests: XCTestCase {

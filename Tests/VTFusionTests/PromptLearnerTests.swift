@@ -4,6 +4,7 @@ import Backbones
 import Tensor
 import Tokenizers
 @testable import VTFusion
+import TestSupport
 
 final class PromptLearnerTests: XCTestCase {
     func tinyLearner(seed: UInt64 = 0) -> PromptLearner {

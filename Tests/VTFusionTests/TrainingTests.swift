@@ -1,6 +1,7 @@
 import XCTest
 import Tensor
 @testable import VTFusion
+import TestSupport
 
 /// Trains a tiny head on synthetic features with planted anomalies and checks held-out pixel AUROC.
 final class TrainingTests: XCTestCase {

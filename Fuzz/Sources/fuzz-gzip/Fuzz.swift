@@ -1,5 +1,5 @@
 import Foundation
-import Tokenizers
+import ModelStore
 
 /// gzip container + raw DEFLATE. Must throw `CompressionError`, never trap.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,5 +1,5 @@
 import Foundation
-import Tokenizers
+import ModelStore
 
 /// zip central directory parse, then extraction (stored / deflate + CRC) of every entry.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -16,10 +16,3 @@ extension Thresholds {
                                f1: best.value)
     }
 }
-
-extension ReferenceThreshold {
-    /// The F1-optimal threshold on a labelled validation set (`true` = anomalous).
-    public static func f1Optimal(scores: [Double], labels: [Bool]) throws -> ThresholdChoice {
-        try Thresholds.f1Optimal(scores: scores, labels: labels)
-    }
-}

@@ -14,6 +14,10 @@ public struct EvaluationReport: Codable {
         public var defect: String
         public var anomalous: Bool
         public var score: Double
+        /// For inspection models: the profile's estimated false-alarm rate of this score, and the score
+        /// standardised by the profile's normal samples (what ``DecisionTail``s are fitted on).
+        public var falseAlarmRate: Double? = nil
+        public var standardized: Double? = nil
     }
 
     /// Metrics of one (method, category, k, seed).
@@ -126,6 +130,9 @@ public struct EvaluationReport: Codable {
             s += "\n## Image AUROC per defect family (good test images vs that family; mean over categories and seeds)\n\n"
             s += ft.markdown()
         }
+        if !decisionRows().isEmpty {
+            s += "\n## Decisions at the calibrated threshold (pooled over categories and seeds)\n\n" + decisionMarkdown()
+        }
         for m in methods {
             for k in shots {
                 guard let t = table(method: m, k: k) else { continue }
@@ -157,7 +164,7 @@ public struct EvaluationReport: Codable {
         String(s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }).split(separator: "-").joined(separator: "-")
     }
 
-    /// Writes `summary.{md,csv,json}`, `families.{md,csv,json}` (when ``families`` is set), `tables/<method>_k<k>.{md,csv,json}`, `kshot_plan.json`,
+    /// Writes `summary.{md,csv,json}`, `decisions.{md,json}` (inspection models), `families.{md,csv,json}` (when ``families`` is set), `tables/<method>_k<k>.{md,csv,json}`, `kshot_plan.json`,
     /// `image_scores.csv` and `runs.json` (everything, including per-image scores) into `directory`.
     /// Returns the written paths.
     @discardableResult
@@ -184,6 +191,13 @@ public struct EvaluationReport: Codable {
             try put(Data(ft.markdown().utf8), directory.appendingPathComponent("families.md"))
             try put(Data(ft.csv().utf8), directory.appendingPathComponent("families.csv"))
             try put(try ft.json(), directory.appendingPathComponent("families.json"))
+        }
+        let decisions = decisionRows()
+        if !decisions.isEmpty {
+            try put(Data(decisionMarkdown().utf8), directory.appendingPathComponent("decisions.md"))
+            let d = JSONEncoder()
+            d.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try put(try d.encode(decisions), directory.appendingPathComponent("decisions.json"))
         }
         try put(try plan.jsonData(), directory.appendingPathComponent("kshot_plan.json"))
         try put(Data(scoresCSV().utf8), directory.appendingPathComponent("image_scores.csv"))

@@ -14,6 +14,7 @@ final class InspectionFeatureCache {
     private(set) var referenceImages: [String: Image8] = [:]
     private(set) var references: [String: ImageFeatures] = [:]
     private var views: [String: [ImageFeatures]] = [:]
+    private var calibration: [String: [ImageFeatures]] = [:]
 
     init(models: [InspectionModel], testPaths: [URL], referencePaths: [URL]) throws {
         let first = models[0]
@@ -50,6 +51,15 @@ final class InspectionFeatureCache {
         return v
     }
 
+    /// The first `count` calibration views of reference `path` (computed on first use, shared by models).
+    func calibrationViews(_ path: String, count: Int) throws -> [ImageFeatures] {
+        guard count > 0 else { return [] }
+        if let v = calibration[path], v.count >= count { return Array(v.prefix(count)) }
+        let v = try extractor.features(CalibrationViews.make(referenceImages[path]!, count: count), layersByScale: layersByScale)
+        calibration[path] = v
+        return v
+    }
+
     /// A profile for `model` from the references at `paths`, with synthetic anomalies drawn from `seed`.
     func profile(model: InspectionModel, paths: [String], object: String, seed: UInt64) throws -> Profile {
         let images = paths.map { referenceImages[$0]! }
@@ -59,6 +69,7 @@ final class InspectionFeatureCache {
         options.seed = seed
         return try model.makeProfile(referenceFeatures: paths.map { references[$0]! },
                                      referenceViews: try paths.map { try views($0, model: model) },
+                                     calibrationViews: try paths.map { try calibrationViews($0, count: model.spec.calibrationViews) },
                                      synthetic: zip(plan, synthetic).map { ($0.0, $0.1, $1) },
                                      names: paths, object: object, options: options)
     }

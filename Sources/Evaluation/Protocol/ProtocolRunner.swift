@@ -80,11 +80,13 @@ public final class ProtocolRunner {
                             !category.trainOverlapsTest || !excluded.contains(test.samples[$0].imagePath.standardizedFileURL.path)
                         }
                         let maps: [[Float]], scores: [Float]
+                        var decisions: [(far: Double?, u: Double?)] = []
                         if case .inspection(let model) = method.kind {
                             let profile = try cache!.profile(model: model, paths: refs.map(\.path), object: object, seed: seed)
                             let results = try model.inspect(features: keep.map { cache!.test[$0] }, profile: profile, smoothing: false)
                             maps = results.map { InspectionFeatureCache.preparedFrame($0.map, size: size) }
                             scores = results.map { Float($0.score) }
+                            decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score)) }
                         } else {
                             let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
                             (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
@@ -93,8 +95,13 @@ public final class ProtocolRunner {
                             try writePanels(method: method.name, category: category, k: k, test: test, keep: keep,
                                             maps: maps, scores: scores, size: size)
                         }
-                        report.add(try score(method: method.name, category: category.name, k: k, seed: seed,
-                                             test: test, keep: keep, maps: maps, scores: scores, size: size))
+                        var run = try score(method: method.name, category: category.name, k: k, seed: seed,
+                                            test: test, keep: keep, maps: maps, scores: scores, size: size)
+                        for (j, d) in decisions.enumerated() where j < run.scores.count {
+                            run.scores[j].falseAlarmRate = d.far
+                            run.scores[j].standardized = d.u
+                        }
+                        report.add(run)
                     }
                 }
             }

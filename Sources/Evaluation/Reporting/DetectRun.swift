@@ -6,9 +6,9 @@ import VTFusion
 
 /// How the decision threshold of a run is set.
 public enum ThresholdPolicy: Sendable, Equatable {
-    /// From the references alone: the profile's calibration (leave-one-out normal scores and synthetic
-    /// anomalies of the references) with this rule (``ReferenceThreshold``).
-    case references(ReferenceThreshold)
+    /// From the references alone: the profile's calibrated decision (``DecisionCalibration``: normal
+    /// samples from the references and their augmented views, a learned tail) at this rule's target.
+    case references(DecisionRule)
     /// Given by the user.
     case manual(Double)
     /// The F1-optimal threshold on a labelled validation set (image paths and `true` = anomalous), scored
@@ -24,7 +24,11 @@ public struct DetectSettings: Sendable {
     public var images: [String]
     public var output: URL
     public var force: Bool = false
-    public var threshold: ThresholdPolicy = .references(ReferenceThreshold(floor: 3))
+    public var threshold: ThresholdPolicy = .references(DecisionRule())
+    /// Defect regions smaller than this many pixels are not reported.
+    public var minRegionArea: Int = 16
+    /// Names each defect region with its most likely defect names (nil: regions are not named).
+    public var naming: DefectNaming? = nil
     /// Map normalisation; `nil` picks `.references` (the profile's normal maps).
     public var mapRange: MapRangePolicy? = nil
     public var formats: DetectionWriter.MapFormats = .png
@@ -135,6 +139,9 @@ public final class DetectRun {
                 entries[i].score = result.score
                 if let t = threshold { entries[i].anomalous = result.score >= t.threshold }
                 entries[i].families = result.familyScores
+                entries[i].falseAlarmRate = result.falseAlarmRate
+                entries[i].normalizedScore = result.normalizedScore
+                entries[i].regions = result.regions
                 if let range {
                     writePictures(i, stem: stems[i], image: image, map: result.map, range: range, entries: &entries)
                 } else {
@@ -156,10 +163,11 @@ public final class DetectRun {
             }
         }
 
-        let results = DetectionResults(toolVersion: s.toolVersion, commandLine: s.commandLine, backbone: s.backbone,
+        var results = DetectionResults(toolVersion: s.toolVersion, commandLine: s.commandLine, backbone: s.backbone,
                                        checkpoint: s.checkpoint, object: s.object, references: s.references,
                                        threshold: threshold, mapRange: range, mapFormats: s.formats.names,
                                        entries: entries)
+        results.decision = profile.decision
         try results.write(to: s.output)
         return results
     }
@@ -180,11 +188,7 @@ public final class DetectRun {
         guard !refs.isEmpty else { throw ReferenceThresholdError.noReferences }
         var options = InspectionModel.ProfileOptions()
         options.seed = s.seed
-        if case .references(let rule) = s.threshold {
-            options.targetFalseAlarmRate = rule.targetFalseAlarmRate
-            options.margin = rule.margin
-            options.floor = rule.floor
-        }
+        if case .references(let rule) = s.threshold { options.rule = rule }
         let profile: Profile
         do { profile = try model.makeProfile(references: refs, names: s.references, object: s.object, options: options) } catch {
             throw DetectRunError.scorer(Self.message(error))
@@ -198,7 +202,8 @@ public final class DetectRun {
         let writer = DetectionWriter(directory: settings.output, range: range, formats: settings.formats)
         do {
             let truth = try settings.groundTruth[settings.images[i]].map { try ImageCodec.decode(path: $0) }
-            entries[i].files = try writer.write(stem: stem, image: image, map: map, groundTruth: truth)
+            entries[i].files = try writer.write(stem: stem, image: image, map: map, groundTruth: truth,
+                                                regions: entries[i].anomalous == true ? entries[i].regions ?? [] : [])
         } catch {
             entries[i].error = "writing pictures: " + Self.message(error)
         }
@@ -207,7 +212,7 @@ public final class DetectRun {
     private func chooseThreshold(_ profile: Profile) throws -> ThresholdChoice? {
         switch settings.threshold {
         case .none: return nil
-        case .manual(let v): return ReferenceThreshold.manual(v)
+        case .manual(let v): return ThresholdChoice.manual(v)
         case .validation(let paths, let labels):
             var scores: [Double] = []
             for path in paths {
@@ -217,12 +222,12 @@ public final class DetectRun {
                 }
                 scores.append(try inspectChecked([image], profile: profile)[0].score)
             }
-            return try ReferenceThreshold.f1Optimal(scores: scores, labels: labels)
+            return try Thresholds.f1Optimal(scores: scores, labels: labels)
         case .references(let rule):
-            if settings.profile != nil, let t = profile.threshold { return t }
-            return try rule.choose(normalScores: profile.header.normalScores,
-                                   syntheticScores: profile.header.syntheticScores.isEmpty ? nil : profile.header.syntheticScores,
-                                   selfScored: profile.header.selfScored)
+            try rule.validate()
+            guard profile.decision != nil else { return profile.threshold }
+            if profile.decision?.rule != rule { profile.setRule(rule) }
+            return profile.threshold
         }
     }
 
@@ -236,7 +241,7 @@ public final class DetectRun {
     private func inspectChecked(_ images: [Image8], profile: Profile) throws -> [Inspection] {
         if images.isEmpty { return [] }
         let results: [Inspection]
-        do { results = try model.inspect(images, profile: profile) } catch { throw DetectRunError.scorer(Self.message(error)) }
+        do { results = try model.inspect(images, profile: profile, minRegionArea: settings.minRegionArea, naming: settings.naming) } catch { throw DetectRunError.scorer(Self.message(error)) }
         guard results.count == images.count else { throw DetectRunError.wrongResultCount(expected: images.count, got: results.count) }
         return results
     }

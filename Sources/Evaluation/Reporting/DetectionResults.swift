@@ -85,6 +85,12 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         public var error: String?
         /// Per defect family (`local`, `global`) the evidence behind the score (the score is the largest).
         public var families: [String: Double]? = nil
+        /// Estimated fraction of good parts that score at least this high (profile's calibrated decision).
+        public var falseAlarmRate: Double? = nil
+        /// 0...1, decision at 0.5.
+        public var normalizedScore: Double? = nil
+        /// Defect regions (original pixels), largest peak first.
+        public var regions: [DefectRegion]? = nil
 
         public init(path: String, score: Double? = nil, anomalous: Bool? = nil, label: Bool? = nil,
                     category: String? = nil, files: Files? = nil, error: String? = nil) {
@@ -109,6 +115,8 @@ public struct DetectionResults: Codable, Equatable, Sendable {
     public var references: [String]
     /// Decision threshold and how it was set (nil: scores only).
     public var threshold: ThresholdChoice?
+    /// The profile's calibrated decision: rule, normal calibration scores, location and spread, tail.
+    public var decision: DecisionCalibration? = nil
     public var mapRange: MapRange?
     /// Map file formats written: `["png"]`, `["npy"]` or `["png", "npy"]`.
     public var mapFormats: [String]
@@ -152,14 +160,18 @@ public struct DetectionResults: Codable, Equatable, Sendable {
         return try encoder.encode(self)
     }
 
-    /// RFC 4180 CSV `path,score,decision,label,error`; decision is `anomalous`, `normal` or empty; label is
-    /// `anomalous`, `normal` or empty.
+    /// RFC 4180 CSV `path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,defect,error`;
+    /// decision and label are `anomalous`, `normal` or empty; `largest_region` is `x y width height area` of the
+    /// region with the highest peak and `defect` its most likely name.
     public func csv() -> String {
-        var lines = ["path,score,decision,label,error"]
+        var lines = ["path,score,decision,label,false_alarm_rate,normalized_score,regions,largest_region,defect,error"]
         for e in entries {
             let decision = e.anomalous.map { $0 ? "anomalous" : "normal" } ?? ""
             let label = e.label.map { $0 ? "anomalous" : "normal" } ?? ""
+            let top = e.regions?.first.map { "\($0.x) \($0.y) \($0.width) \($0.height) \($0.area)" } ?? ""
             lines.append([CSVText.escape(e.path), e.score.map { "\($0)" } ?? "", decision, label,
+                          e.falseAlarmRate.map { "\($0)" } ?? "", e.normalizedScore.map { "\($0)" } ?? "",
+                          e.regions.map { "\($0.count)" } ?? "", top, CSVText.escape(e.regions?.first?.names?.first?.name ?? ""),
                           CSVText.escape(e.error ?? "")].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

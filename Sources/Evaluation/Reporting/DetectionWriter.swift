@@ -1,3 +1,4 @@
+import Inspection
 import Foundation
 import Imaging
 import Tensor
@@ -71,7 +72,9 @@ public struct DetectionWriter: Sendable {
     ///   - map: one-channel anomaly map covering the whole image, any resolution (bilinearly resized to the
     ///     image size).
     ///   - groundTruth: optional mask (> 127 = anomalous) for the panel.
-    public func write(stem: String, image: Image8, map: Image, groundTruth: Image8? = nil) throws -> DetectionResults.Files {
+    /// `regions` are drawn on the overlay as numbered boxes (numbers from 1, in the given order).
+    public func write(stem: String, image: Image8, map: Image, groundTruth: Image8? = nil,
+                      regions: [DefectRegion] = []) throws -> DetectionResults.Files {
         precondition(map.channels == 1, "DetectionWriter: map must have one channel")
         let rgb = image.rgb().toFloat()
         let full = map.width == image.width && map.height == image.height
@@ -93,6 +96,10 @@ public struct DetectionWriter: Sendable {
         let level = range.contourLevel.map(Float.init)
         var over = Heatmap.overlay(image: rgb, map: full, range: scale, colormap: colormap)
         if let level { over = Heatmap.drawContour(on: over, map: full, threshold: level) }
+        if !regions.isEmpty {
+            over = RegionBoxes.draw(regions.enumerated().map { RegionBoxes.Box(x: $1.x, y: $1.y, width: $1.width, height: $1.height, number: $0 + 1) },
+                                    on: over)
+        }
         let overlayRel = "overlays/\(stem).png"
         try ImageCodec.writePNG(over, to: path(overlayRel))
         files.overlay = overlayRel

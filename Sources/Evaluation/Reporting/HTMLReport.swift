@@ -143,6 +143,7 @@ public struct HTMLReport {
         .note { color: #555; }
         img.panel { max-width: 100%; height: auto; display: block; }
         code { background: #f6f6f6; padding: 0 0.2em; }
+        .charts svg { margin: 0 1em 1em 0; border: 1px solid #eee; }
         </style>
         </head>
         <body>
@@ -203,6 +204,7 @@ public struct HTMLReport {
             row("against labels", "\(tp) true positives, \(fp) false alarms, \(fn) missed, \(tn) true negatives")
         }
         html += "</table>\n"
+        html += renderDecision(r)
 
         let scored = r.entries.filter { $0.error == nil && $0.score != nil }.sorted { $0.score! > $1.score! }
         if !scored.isEmpty {
@@ -228,6 +230,21 @@ public struct HTMLReport {
             html += "</table>\n"
         }
         return html
+    }
+
+    /// The decision pictures: score histogram with threshold and reference calibration scores; ROC curve
+    /// and operating point when labels are known.
+    func renderDecision(_ r: DetectionResults) -> String {
+        let scored = r.entries.filter { $0.error == nil && $0.score != nil }
+        guard !scored.isEmpty else { return "" }
+        var html = "<h3>Decision</h3>\n<div class=\"charts\">\n"
+        html += DecisionCharts.histogram(scores: scored.map { $0.score! }, labels: scored.map(\.label),
+                                         calibration: r.decision?.normalScores ?? [], threshold: r.threshold?.threshold)
+        let labelled = scored.filter { $0.label != nil }
+        if labelled.count == scored.count {
+            html += DecisionCharts.roc(scores: labelled.map { $0.score! }, labels: labelled.map { $0.label! }, threshold: r.threshold?.threshold)
+        }
+        return html + "</div>\n"
     }
 
     /// Escapes `& < > " '` for HTML text and attribute values.

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import UserFiles
 
 /// Errors reading an `.npy` file.
 public enum NPYError: Error, LocalizedError, CustomStringConvertible, Equatable {

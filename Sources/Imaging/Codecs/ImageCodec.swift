@@ -143,44 +143,23 @@ public enum ImageCodec {
 
     /// Writes an 8-bit PNG atomically (temporary file in the same folder, then rename).
     public static func writePNG(_ image: Image8, to path: String, compression: Int = 6) throws {
-        try AtomicFile.write(encodePNG(image, compression: compression, name: path), to: path)
+        try writeAtomically(encodePNG(image, compression: compression, name: path), to: path)
     }
 
     /// Writes a 16-bit PNG atomically.
     public static func writePNG(_ image: Image16, to path: String, compression: Int = 6) throws {
-        try AtomicFile.write(encodePNG(image, compression: compression, name: path), to: path)
+        try writeAtomically(encodePNG(image, compression: compression, name: path), to: path)
+    }
+
+    /// ``AtomicFile/write(_:to:)`` with its failure reported as ``ImageError/writeFailed(path:reason:)``.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        do { try AtomicFile.write(bytes, to: path) } catch let e as AtomicWriteError {
+            throw ImageError.writeFailed(path: e.path, reason: e.reason)
+        }
     }
 
     /// Writes a float image (0...1, clamped) as an 8-bit PNG atomically.
     public static func writePNG(_ image: Image, to path: String, compression: Int = 6) throws {
         try writePNG(image.toUInt8(), to: path, compression: compression)
-    }
-}
-
-/// Atomic file writes: a uniquely named temporary file next to the target, then `rename(2)`.
-public enum AtomicFile {
-    /// Writes `bytes` to `path` atomically, creating parent folders.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try Data(bytes).write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let err = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: tmp)
-                throw ImageError.writeFailed(path: path, reason: err)
-            }
-        } catch let e as ImageError {
-            throw e
-        } catch {
-            throw ImageError.writeFailed(path: path, reason: error.localizedDescription)
-        }
-    }
-
-    /// Writes UTF-8 text atomically.
-    public static func write(text: String, to path: String) throws {
-        try write(Array(text.utf8), to: path)
     }
 }

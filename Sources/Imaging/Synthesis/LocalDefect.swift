@@ -64,7 +64,7 @@ public enum LocalDefectPainter {
             let steps = Int(len * 3) + 2
             for s in 0...steps {
                 let t = Float(s) / Float(steps), u = 1 - t
-                DefectPainter.stamp(&alpha, w, h, u * u * p0.0 + 2 * u * t * p1.0 + t * t * p2.0,
+                stamp(&alpha, w, h, u * u * p0.0 + 2 * u * t * p1.0 + t * t * p2.0,
                                     u * u * p0.1 + 2 * u * t * p1.1 + t * t * p2.1, radius)
             }
             let bright = rng.nextFloat() < 0.5, amount = rng.uniform(0.25, 0.4)
@@ -81,7 +81,7 @@ public enum LocalDefectPainter {
                     a += rng.normal() * 0.3
                     x += cos(a); y += sin(a)
                     if x < 0 || y < 0 || x >= Float(w) || y >= Float(h) { break }
-                    DefectPainter.stamp(&alpha, w, h, x, y, radius)
+                    stamp(&alpha, w, h, x, y, radius)
                     if depth < 2 && !small && rng.nextFloat() < 0.04 {
                         walkers.append((x, y, a + (rng.nextFloat() < 0.5 ? -1 : 1) * rng.uniform(0.5, 1.1), steps / 3, depth + 1))
                     }
@@ -175,5 +175,21 @@ public enum LocalDefectPainter {
             for c in 0..<3 { out.samples[3 * i + c] = (1 - a) * img.samples[3 * i + c] + a * target.samples[3 * i + c] }
         }
         return (out, mask)
+    }
+}
+
+extension LocalDefectPainter {
+    /// Anti-aliased disc coverage (kept where >= 0.3, so strokes stay crisp and masks exact).
+    public static func stamp(_ alpha: inout [Float], _ w: Int, _ h: Int, _ cx: Float, _ cy: Float, _ r: Float) {
+        let x0 = max(0, Int(cx - r - 1)), x1 = min(w - 1, Int(cx + r + 1))
+        let y0 = max(0, Int(cy - r - 1)), y1 = min(h - 1, Int(cy + r + 1))
+        guard x0 <= x1, y0 <= y1 else { return }
+        for y in y0...y1 {
+            for x in x0...x1 {
+                let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
+                let cover = min(1, max(0, r + 0.5 - (dx * dx + dy * dy).squareRoot()))
+                if cover >= 0.3 { alpha[y * w + x] = max(alpha[y * w + x], cover) }
+            }
+        }
     }
 }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import VTFusion
+import XCTest
+@testable import vtfusion
+
+/// Bad flags are refused before any work, with the typed error (or message) that names the flag.
+final class ArgumentValidationTests: XCTestCase {
+    /// A fresh, empty output folder path (not created).
+    private func outPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vtf-cli-\(UUID().uuidString)").path
+    }
+
+    /// The message ArgumentParser prints for `arguments` of `C`, or nil when they parse and validate.
+    private func parseMessage<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> String? {
+        do { _ = try C.parse(arguments); return nil } catch { return C.message(for: error) }
+    }
+
+    func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
+        var train = try TrainCommand.parse(["--dataset", "folder:/nonexistent", "--out", outPath()])
+        XCTAssertNoThrow(try train.validate())
+        train.steps = 0
+        XCTAssertThrowsError(try train.validate()) { e in
+            XCTAssertEqual((e as? FlagError)?.flag, "--steps", "\(e)")
+            XCTAssertTrue("\(e)".hasPrefix("--steps: expected 1..."), "\(e)")
+        }
+        train.steps = 10
+        train.learningRate = .nan
+        XCTAssertThrowsError(try train.validate()) { XCTAssertEqual(($0 as? FlagError)?.flag, "--learning-rate", "\($0)") }
+        train.learningRate = 1e-3
+        train.batch = CommandLineChecks.maxBatch + 1
+        XCTAssertThrowsError(try train.validate()) { XCTAssertEqual(($0 as? FlagError)?.flag, "--batch", "\($0)") }
+        train.batch = 4
+        train.textures = ["/nonexistent-textures"]
+        XCTAssertThrowsError(try train.validate()) { e in
+            XCTAssertEqual(e as? FlagError, FlagError("--textures", "/nonexistent-textures: no such folder"))
+        }
+    }
+
+    func testThreadsFlagIsChecked() throws {
+        let message = parseMessage(TrainCommand.self, ["--dataset", "folder:/x", "--out", outPath(), "--threads", "0"])
+        XCTAssertEqual(message, "--threads: expected a thread count between 1 and 1024, got '0'")
+    }
+
+    func testDetectRefusesBadFlagsWithMessagesNamingThem() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vtf-cli-in-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["--refs", dir.path, "--images", dir.path, "--out", outPath()]
+        XCTAssertNil(parseMessage(DetectCommand.self, base))
+        XCTAssertEqual(parseMessage(DetectCommand.self, ["--images", dir.path, "--out", outPath()]),
+                       "--refs: give at least one reference image or folder of good parts (or --profile)")
+        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--threshold-far", "1.5"]),
+                       "--threshold-far must be between 0 and 1 (e.g. 0.01), got 1.5")
+        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--batch-size", "0"]), "--batch-size must be >= 1")
+        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--margin=-1"]), "--margin must be >= 0, got -1.0")
+        XCTAssertEqual(parseMessage(DetectCommand.self, ["--refs", dir.path + "/missing.png", "--images", dir.path, "--out", outPath()]),
+                       "\(dir.path)/missing.png: no such file or folder")
+        let recipe = parseMessage(DetectCommand.self, base + ["--recipe", "magic"]) ?? ""
+        XCTAssertTrue(recipe.contains("--recipe") && recipe.contains("magic"), recipe)
+    }
+
+    func testUnknownModelNamesListTheRegistry() throws {
+        let models = try ModelOptions.parse(["--backbone", "resnet50"])
+        XCTAssertThrowsError(try models.loadBackbone(name: "resnet50", imageSize: nil)) { e in
+            guard case let .unknownName(kind, name, known)? = e as? PipelineError else { return XCTFail("\(e)") }
+            XCTAssertEqual(kind, "backbone")
+            XCTAssertEqual(name, "resnet50")
+            XCTAssertTrue(known.contains("dinov2-s-imgfocus") && known.contains("dinov2-tiny-random"), "\(known)")
+        }
+        XCTAssertThrowsError(try models.loadText(name: "gpt2", clip: nil, backboneName: "resnet50")) { e in
+            XCTAssertEqual((e as? PipelineError).map { "\($0)" }?.hasPrefix("unknown text encoder 'gpt2'"), true, "\(e)")
+        }
+    }
+
+    func testBenchRefusesAnUnknownCase() throws {
+        var bench = try BenchCommand.parse(["--cases", "no-such-case", "--no-torch"])
+        XCTAssertThrowsError(try bench.run()) { e in
+            XCTAssertTrue("\(e)".contains("no benchmark case matches 'no-such-case'"), "\(e)")
+        }
+    }
+}
