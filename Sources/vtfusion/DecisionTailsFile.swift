@@ -32,7 +32,7 @@ enum DecisionTailsFile {
 
     /// The shipped tails when they were fitted for `backbone` with exactly `spec`; `nil` otherwise.
     static func shipped(backbone: String, spec: EvidenceSpec) -> DecisionTails? {
-        guard let dir = try? DefaultModels.headDirectory(),
+        guard let dir = try? DefaultHead.directory(),
               let t = try? load(path: dir.appendingPathComponent(shippedName).path),
               t.backbone == backbone, t.spec == spec else { return nil }
         return t

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import UserFiles
 import Imaging
 import Inspection
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import UserFiles
 import Inspection
 import Tensor
 import VTFusion
@@ -47,8 +48,8 @@ struct NamesCommand: ParsableCommand {
     func run() throws {
         let (_, auxiliary) = try data.load(role: "auxiliary")
         let (_, target) = try data.load(role: "target")
-        let loaded = try DetectModel.load(backbone: DefaultModels.backbone, backboneDir: nil, recipe: .standard)
-        let text = try ModelOptions.parse([]).loadText(name: DefaultModels.textEncoder, clip: nil, backboneName: DefaultModels.backbone)
+        let loaded = try DetectModel.load(backbone: ModelRegistry.defaultBackbone, backboneDir: nil, recipe: .standard)
+        let text = try ModelOptions.parse([]).loadText(name: ModelRegistry.defaultTextEncoder, clip: nil, backboneName: ModelRegistry.defaultBackbone)
         let names = Array(Set((auxiliary + target).flatMap { $0.test.filter(\.isAnomalous).map { DefectNameTraining.name(ofDefectType: $0.defectType) } })).sorted()
         guard names.count >= 2 else { throw ValidationError("the benchmark has fewer than two defect types") }
         let namer = DefectNamer(scale: 224, layer: loaded.model.backbone.layerCount, visualWidth: loaded.model.backbone.tokenWidth,
@@ -68,12 +69,12 @@ struct NamesCommand: ParsableCommand {
         let (trainP, testP) = (try prototypes(train), try prototypes(test))
         let before = DefectNameTraining.evaluate(namer, data: test, prototypes: testP, names: names)
         let losses = DefectNameTraining.train(namer, data: train, prototypes: trainP, epochs: epochs)
-        Console.log(String(format: "trained %d epochs: loss %.3f -> %.3f", losses.count, losses.first ?? .nan, losses.last ?? .nan))
+        Console.log(String(format: "trained %d epochs: loss %.3f -> %.3f", losses.count, Double(losses.first ?? .nan), Double(losses.last ?? .nan)))
         let trainAcc = DefectNameTraining.evaluate(namer, data: train, prototypes: trainP, names: names)
         let testAcc = DefectNameTraining.evaluate(namer, data: test, prototypes: testP, names: names)
         try namer.save(to: URL(fileURLWithPath: out), metadata: [
             "trained_on": auxiliary.map(\.name).joined(separator: ","), "names": names.joined(separator: ","),
-            "text_encoder": text.name, "backbone": DefaultModels.backbone,
+            "text_encoder": text.name, "backbone": ModelRegistry.defaultBackbone,
         ])
         var report = "# Defect names (trained on \(auxiliary.count) auxiliary categories, measured on \(target.count) target categories)\n\n"
         report += "Command: `vtfusion \(CommandLine.arguments.dropFirst().joined(separator: " "))`\n\n"

@@ -38,6 +38,12 @@ final class DecisionCalibrationTests: XCTestCase {
             XCTAssertGreaterThan(d.normalized(d.threshold + 5 * d.spread), 0.5)
             XCTAssertGreaterThan(d.threshold, d.location)
         }
+        // With a tail the estimate is the larger of the tail's and the Student-t one.
+        let tail = DecisionTail(referenceCount: 2, samples: (0..<200).map { Double($0) / 50 - 2 })
+        let both = DecisionCalibration(normalScores: normals, referenceCount: 2, tail: tail, rule: DecisionRule())
+        for s in [-1.0, 0, 0.5, 1, 2, 4] {
+            XCTAssertEqual(both.falseAlarmRate(s), max(both.studentTFalseAlarmRate(s), tail.exceedance(both.standardized(s))), accuracy: 1e-12)
+        }
         // A lower target needs a higher score; the spread has a floor.
         let strict = DecisionCalibration(normalScores: normals, referenceCount: 2, tail: nil, rule: DecisionRule(targetFalseAlarmRate: 0.01))
         let loose = DecisionCalibration(normalScores: normals, referenceCount: 2, tail: nil, rule: DecisionRule(targetFalseAlarmRate: 0.05))

@@ -92,13 +92,18 @@ extension EvaluationReport {
 
 extension EvaluationReport {
     /// The report with `method`'s false-alarm estimates recomputed from its recorded standardised scores
-    /// and `tails` (the decision a model with those tails would have made; the scores are unchanged).
+    /// and `tails`, combined with the recorded Student-t estimates as ``DecisionCalibration`` combines them
+    /// (the decision a model with those tails would have made; the scores are unchanged). A run recorded
+    /// before `studentTFalseAlarmRate` existed must have been made without tails: its `falseAlarmRate` is
+    /// then the Student-t estimate.
     public func applying(_ tails: DecisionTails, method: String) -> EvaluationReport {
         var out = self
         for r in out.runs.indices where out.runs[r].method == method {
             guard let tail = tails.tail(forReferences: out.runs[r].k) else { continue }
             for i in out.runs[r].scores.indices {
-                if let u = out.runs[r].scores[i].standardized { out.runs[r].scores[i].falseAlarmRate = min(1, tail.exceedance(u)) }
+                let s = out.runs[r].scores[i]
+                guard let u = s.standardized, let t = s.studentTFalseAlarmRate ?? s.falseAlarmRate else { continue }
+                out.runs[r].scores[i].falseAlarmRate = max(t, min(1, tail.exceedance(u)))
             }
         }
         return out

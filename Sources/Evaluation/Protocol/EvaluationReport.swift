@@ -18,6 +18,8 @@ public struct EvaluationReport: Codable {
         /// standardised by the profile's normal samples (what ``DecisionTail``s are fitted on).
         public var falseAlarmRate: Double? = nil
         public var standardized: Double? = nil
+        /// The Student-t part of the estimate (the profile's own samples), which tails are combined with.
+        public var studentTFalseAlarmRate: Double? = nil
     }
 
     /// Metrics of one (method, category, k, seed).

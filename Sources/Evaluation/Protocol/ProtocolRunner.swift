@@ -80,13 +80,14 @@ public final class ProtocolRunner {
                             !category.trainOverlapsTest || !excluded.contains(test.samples[$0].imagePath.standardizedFileURL.path)
                         }
                         let maps: [[Float]], scores: [Float]
-                        var decisions: [(far: Double?, u: Double?)] = []
+                        var decisions: [(far: Double?, u: Double?, t: Double?)] = []
                         if case .inspection(let model) = method.kind {
                             let profile = try cache!.profile(model: model, paths: refs.map(\.path), object: object, seed: seed)
                             let results = try model.inspect(features: keep.map { cache!.test[$0] }, profile: profile, smoothing: false)
                             maps = results.map { InspectionFeatureCache.preparedFrame($0.map, size: size) }
                             scores = results.map { Float($0.score) }
-                            decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score)) }
+                            decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score),
+                                                       profile.decision?.studentTFalseAlarmRate($0.score)) }
                         } else {
                             let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
                             (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
@@ -100,6 +101,7 @@ public final class ProtocolRunner {
                         for (j, d) in decisions.enumerated() where j < run.scores.count {
                             run.scores[j].falseAlarmRate = d.far
                             run.scores[j].standardized = d.u
+                            run.scores[j].studentTFalseAlarmRate = d.t
                         }
                         report.add(run)
                     }
