@@ -52,9 +52,10 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(parseMessage(DetectCommand.self, ["--images", dir.path, "--out", outPath()]),
                        "--refs: give at least one reference image or folder of good parts (or --profile)")
         XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--threshold-far", "1.5"]),
-                       "--threshold-far must be between 0 and 1 (e.g. 0.01), got 1.5")
+                       "--threshold-far must be between 0 and 0.5 (e.g. 0.01), got 1.5")
         XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--batch-size", "0"]), "--batch-size must be >= 1")
-        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--margin=-1"]), "--margin must be >= 0, got -1.0")
+        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--sensitivity", "1.5"]), "--sensitivity must be between 0 and 1, got 1.5")
+        XCTAssertEqual(parseMessage(DetectCommand.self, base + ["--min-area=-1"]), "--min-area must be between 0 and 100000000 pixels, got -1")
         XCTAssertEqual(parseMessage(DetectCommand.self, ["--refs", dir.path + "/missing.png", "--images", dir.path, "--out", outPath()]),
                        "\(dir.path)/missing.png: no such file or folder")
         let recipe = parseMessage(DetectCommand.self, base + ["--recipe", "magic"]) ?? ""
