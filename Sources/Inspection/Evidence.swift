@@ -102,13 +102,14 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
         return (families.values.max() ?? 0, families)
     }
 
-    /// Per-channel weights of the map: the local family's weights on the map channels (a map is for locating
-    /// local defects; coarse global channels would blur it), else all map channels equally.
     /// The weights of the sum over every channel.
     public static let all = "all"
 
+    /// Per-channel weights of the map: the local family's weights on the map channels (a map is for locating
+    /// local defects; coarse global channels would blur it) or, with ``EvidenceSpec/mapFromAllChannels``, the
+    /// combined score's weights on them; else all map channels equally.
     public func mapWeights(spec: EvidenceSpec) -> [Double] {
-        let local = weights[DefectFamily.local.rawValue] ?? []
+        let local = weights[spec.mapFromAllChannels == true ? Self.all : DefectFamily.local.rawValue] ?? []
         var w = spec.channels.indices.map { i in spec.channels[i].hasMap && i < local.count ? local[i] : 0 }
         if !w.contains(where: { $0 > 0 }) { w = spec.channels.map { $0.hasMap ? 1 : 0 } }
         let total = w.reduce(0, +)

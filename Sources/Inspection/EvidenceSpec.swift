@@ -75,12 +75,20 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     public var foregroundMask: Bool
     /// Augmented views of each reference (``CalibrationViews``) scored as extra normal samples of the decision.
     public var calibrationViews: Int
+    /// Whether those views also calibrate each channel (its mean and spread), beside the references'
+    /// leave-one-out scores (`nil` = references only, as profiles written before this option).
+    public var viewsCalibrateChannels: Bool?
+    /// Whether every map channel draws the anomaly map, weighted as in the combined score (`nil` = only the
+    /// local family's map channels, as profiles written before this option).
+    public var mapFromAllChannels: Bool?
 
     public init(channels: [EvidenceChannel], views: ReferenceViews = .flipsRotations, topFraction: Double = 0.01,
                 syntheticPerFamily: Int = 2, learnedWeightShare: Double = 0.5, priorWeights: [Double] = [],
                 sigma: Float = 4, foregroundMask: Bool = false, combination: EvidenceCombination = .sum,
-                calibrationViews: Int = 0) {
+                calibrationViews: Int = 0, viewsCalibrateChannels: Bool? = nil, mapFromAllChannels: Bool? = nil) {
+        self.mapFromAllChannels = mapFromAllChannels
         self.combination = combination
+        self.viewsCalibrateChannels = viewsCalibrateChannels
         self.calibrationViews = calibrationViews
         self.channels = channels; self.views = views; self.topFraction = topFraction
         self.syntheticPerFamily = syntheticPerFamily; self.learnedWeightShare = learnedWeightShare

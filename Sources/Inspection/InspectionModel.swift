@@ -92,8 +92,16 @@ public final class InspectionModel: @unchecked Sendable {
         let normals: [RawEvidence] = k >= 2
             ? (0..<k).map { refs.evidence(identity[$0], spec: spec, excluding: $0) }
             : [refs.evidence(identity[0], spec: spec, selfScored: true)]
+        // The augmented views of each reference, scored as the references were (the source left out).
+        var viewEvidence: [(RawEvidence, ImageFeatures)] = []
+        for (r, viewFeatures) in calibrationViews.enumerated() where r < k {
+            for f in viewFeatures {
+                viewEvidence.append((k >= 2 ? refs.evidence(f, spec: spec, excluding: r) : refs.evidence(f, spec: spec, selfScored: true), f))
+            }
+        }
+        let channelSamples = spec.viewsCalibrateChannels == true ? normals + viewEvidence.map(\.0) : normals
         var channels: [EvidenceCalibration.Channel] = spec.channels.indices.map { c in
-            let v = normals.map { $0.values[c] }
+            let v = channelSamples.map { $0.values[c] }
             let mean = v.reduce(0, +) / Double(v.count)
             let sd = v.count >= 2 ? (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
             return .init(name: spec.channels[c].description, mean: mean, scale: max(sd, 0.1 * abs(mean), 1e-6),
@@ -126,12 +134,9 @@ public final class InspectionModel: @unchecked Sendable {
         // The decision's normal samples: each reference and its augmented views, scored as the references were.
         var decisionScores = normalScores
         var peaks = zip(normals, identity).map { originalMap(gridMap($0.0, calibration: calibration, weights: mapWeights), image: $0.1).samples.max() ?? 0 }
-        for (r, viewFeatures) in calibrationViews.enumerated() where r < k {
-            for f in viewFeatures {
-                let e = k >= 2 ? refs.evidence(f, spec: spec, excluding: r) : refs.evidence(f, spec: spec, selfScored: true)
-                decisionScores.append(calibration.score(z: calibration.z(e.values)).score)
-                peaks.append(originalMap(gridMap(e, calibration: calibration, weights: mapWeights), image: f).samples.max() ?? 0)
-            }
+        for (e, f) in viewEvidence {
+            decisionScores.append(calibration.score(z: calibration.z(e.values)).score)
+            peaks.append(originalMap(gridMap(e, calibration: calibration, weights: mapWeights), image: f).samples.max() ?? 0)
         }
         let decision = DecisionCalibration(normalScores: decisionScores, referenceCount: k,
                                            tail: decisionTails?.tail(forReferences: k), rule: options.rule)

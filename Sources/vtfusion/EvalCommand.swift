@@ -60,8 +60,21 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also evaluate each evidence channel of the default recipe alone (shows what the fusion adds).")
     var channels = false
 
-    @Flag(help: "Also evaluate variants of the default recipe: channel weights learned from synthetic anomalies of the references (2 per family, half the weight), and the per-family maximum instead of the sum.")
+    @Flag(help: "Also evaluate every variant of the default recipe (see --ablation).")
     var ablations = false
+
+    @Option(help: "Also evaluate this variant of the default recipe (repeatable): \(RecipeVariant.allCases.map(\.rawValue).joined(separator: ", ")). The per-family maximum needs no run: it follows from the default's recorded channel z.")
+    var ablation: [String] = []
+
+    func ablationVariants() throws -> [RecipeVariant] {
+        if ablations { return RecipeVariant.allCases }
+        return try ablation.map { name in
+            guard let v = RecipeVariant(rawValue: name) else {
+                throw FlagError("--ablation", "expected one of \(RecipeVariant.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            return v
+        }
+    }
 
     @Flag(help: "Leave out the default model (the multi-scale evidence fusion); evaluate only --checkpoint heads and baselines.")
     var noDefault = false
@@ -81,6 +94,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         try OutputDirectory.check(out, force: force)
         if let s = models.imageSize { try CommandLineChecks.imageSize(s) }
+        _ = try ablationVariants()
         try models.validateThreads()
         if !(sigma.isFinite && sigma >= 0 && sigma <= 100) { throw FlagError("--sigma", "expected 0...100, got \(sigma)") }
         let _: [Int] = try parseIntList(shots, "shots")
@@ -93,8 +107,9 @@ struct EvalCommand: ParsableCommand {
         if let hint = blasHint() { Console.log(hint) }
         let shotList: [Int] = try parseIntList(shots, "shots")
         let seedList: [UInt64] = try parseIntList(seeds, "seeds")
-        guard !(noDefault && checkpoint.isEmpty && !baselines && !channels) else {
-            throw ValidationError("--no-default leaves nothing to evaluate: add --checkpoint, --baselines or --channels")
+        let variants = try ablationVariants()
+        guard !(noDefault && checkpoint.isEmpty && !baselines && !channels && variants.isEmpty) else {
+            throw ValidationError("--no-default leaves nothing to evaluate: add --checkpoint, --baselines, --channels or --ablation")
         }
         // Backbone and text encoder: from the options, else from the first checkpoint's config.
         var headConfigs: [VTFusionConfig] = []
@@ -139,14 +154,8 @@ struct EvalCommand: ParsableCommand {
             Console.log(tails == nil || fitDecisionTails != nil ? "decisions: Student-t tails of each profile's own normal samples"
                         : "decisions: tails learned on \(tails!.fittedOn.count) auxiliary categories")
         }
-        if ablations {
-            var learned = standard
-            learned.learnedWeightShare = 0.5
-            learned.syntheticPerFamily = 2
-            methods.append(try evidence("vtfusion (learned weights)", learned))
-            var familyMax = standard
-            familyMax.combination = .familyMax
-            methods.append(try evidence("vtfusion (family max)", familyMax))
+        for variant in variants {
+            methods.append(try evidence("vtfusion (\(variant.rawValue))", variant.apply(to: standard)))
         }
         if channels {
             for c in standard.channels { methods.append(try evidence("channel \(c)", .single(c))) }
@@ -188,5 +197,28 @@ struct EvalCommand: ParsableCommand {
             print(report.markdown())
             print("results in \(outURL.path)")
         }
+    }
+}
+
+/// Variants of the default recipe `eval` can run beside it (`--ablation`).
+enum RecipeVariant: String, CaseIterable {
+    /// Channel weights learned from 2 synthetic anomalies per family made from the references, half the weight.
+    case learnedWeights = "learned-weights"
+    /// The references' augmented views calibrate each channel beside the leave-one-out scores.
+    case viewsCalibrate = "views-calibrate"
+    /// Both of the above.
+    case viewsLearned = "views-learned"
+    /// The anomaly map drawn from every map channel (224 px too), weighted as the score.
+    case mapAll = "map-all"
+
+    func apply(to standard: EvidenceSpec) -> EvidenceSpec {
+        var s = standard
+        switch self {
+        case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2
+        case .viewsCalibrate: s.viewsCalibrateChannels = true
+        case .viewsLearned: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2; s.viewsCalibrateChannels = true
+        case .mapAll: s.mapFromAllChannels = true
+        }
+        return s
     }
 }

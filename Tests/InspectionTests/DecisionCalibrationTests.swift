@@ -102,6 +102,50 @@ final class DecisionCalibrationTests: XCTestCase {
         XCTAssertEqual(loaded.header.regionLevel, profile.header.regionLevel)
     }
 
+    func testViewsCalibrateChannelsOnlyWhenAsked() throws {
+        var spec = TinyInspection.spec
+        spec.calibrationViews = 2
+        let refs = (0..<3).map { TinyInspection.texture(seed: UInt64($0)) }
+        let plain = try TinyInspection.model(spec).makeProfile(references: refs)
+        spec.viewsCalibrateChannels = true
+        let withViews = try TinyInspection.model(spec).makeProfile(references: refs)
+        // References only: 3 leave-one-out values per channel; with views, 3 + 3 x 2, the first 3 the same.
+        for (a, b) in zip(plain.calibration.channels, withViews.calibration.channels) {
+            XCTAssertEqual(a.normalValues.count, 3)
+            XCTAssertEqual(b.normalValues.count, 9)
+            XCTAssertEqual(Array(b.normalValues.prefix(3)), a.normalValues)
+            let mean = b.normalValues.reduce(0, +) / 9
+            XCTAssertEqual(b.mean, mean, accuracy: 1e-9)
+        }
+        // The decision keeps its 9 normal samples either way; a defect still scores above a good part.
+        XCTAssertEqual(withViews.decision?.normalScores.count, 9)
+        let model = try TinyInspection.model(spec)
+        let good = try model.inspect([TinyInspection.texture(seed: 7)], profile: withViews)[0]
+        let bad = try model.inspect([TinyInspection.withDefect(TinyInspection.texture(seed: 7))], profile: withViews)[0]
+        XCTAssertGreaterThan(bad.score, good.score)
+        // A profile written before the option decodes as references-only.
+        XCTAssertNil(try JSONDecoder().decode(EvidenceSpec.self, from: JSONEncoder().encode(TinyInspection.spec)).viewsCalibrateChannels)
+    }
+
+    func testMapFromAllChannelsAddsTheCoarseMap() throws {
+        var base = TinyInspection.spec
+        base.learnedWeightShare = 0                 // fixed family weights: the local map is the local channel alone
+        var spec = base
+        let refs = (0..<2).map { TinyInspection.texture(seed: UInt64($0)) }
+        let localOnly = try TinyInspection.model(spec).makeProfile(references: refs)
+        XCTAssertEqual(localOnly.calibration.mapWeights(spec: spec).map { $0 > 0 }, [true, false, false, false])
+        spec.mapFromAllChannels = true
+        let all = try TinyInspection.model(spec).makeProfile(references: refs)
+        let w = all.calibration.mapWeights(spec: spec)
+        XCTAssertEqual(w.map { $0 > 0 }, [true, true, false, false])     // both patch channels; mean-kNN and statistics draw no map
+        XCTAssertEqual(w.reduce(0, +), 1, accuracy: 1e-12)
+        let image = TinyInspection.withDefect(TinyInspection.texture(seed: 5))
+        let a = try TinyInspection.model(base).inspect([image], profile: localOnly)[0]
+        let b = try TinyInspection.model(spec).inspect([image], profile: all)[0]
+        XCTAssertEqual(a.score, b.score, accuracy: 1e-9)                // the score does not change, only the map
+        XCTAssertNotEqual(a.map.samples, b.map.samples)
+    }
+
     func testOneReferenceIsSelfScoredWithItsViews() throws {
         var spec = TinyInspection.spec
         spec.calibrationViews = 3

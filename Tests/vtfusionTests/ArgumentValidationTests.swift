@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Inspection
 import VTFusion
 import XCTest
 @testable import vtfusion
@@ -15,6 +16,26 @@ final class ArgumentValidationTests: XCTestCase {
     /// The message ArgumentParser prints for `arguments` of `C`, or nil when they parse and validate.
     private func parseMessage<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> String? {
         do { _ = try C.parse(arguments); return nil } catch { return C.message(for: error) }
+    }
+
+    func testEvalAblationNamesAreChecked() throws {
+        var eval = try EvalCommand.parse(["--dataset", "folder:/nonexistent", "--out", outPath(), "--ablation", "views-calibrate"])
+        XCTAssertNoThrow(try eval.validate())
+        XCTAssertEqual(try eval.ablationVariants(), [.viewsCalibrate])
+        eval.ablation = ["bogus"]
+        XCTAssertThrowsError(try eval.validate()) { e in
+            XCTAssertEqual((e as? FlagError)?.flag, "--ablation", "\(e)")
+            XCTAssertTrue("\(e)".contains("map-all"), "\(e)")
+        }
+        eval.ablation = []
+        eval.ablations = true
+        XCTAssertEqual(try eval.ablationVariants(), RecipeVariant.allCases)
+        // Each variant changes the default recipe in one place.
+        let standard = EvidenceSpec.standard
+        XCTAssertEqual(RecipeVariant.viewsCalibrate.apply(to: standard).viewsCalibrateChannels, true)
+        XCTAssertEqual(RecipeVariant.mapAll.apply(to: standard).mapFromAllChannels, true)
+        XCTAssertEqual(RecipeVariant.learnedWeights.apply(to: standard).learnedWeightShare, 0.5)
+        XCTAssertNotEqual(RecipeVariant.viewsLearned.apply(to: standard), RecipeVariant.learnedWeights.apply(to: standard))
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {

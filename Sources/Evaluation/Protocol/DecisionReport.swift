@@ -17,6 +17,8 @@ extension EvaluationReport {
         public var bestCaughtAtSameFalseAlarms: Int
         /// Categories whose own realised rate exceeds twice the target.
         public var categoriesAboveTwiceTarget: [String]
+        /// Region-level counts at this decision (``RegionCounts``), when the runs recorded regions.
+        public var regions: RegionCounts? = nil
 
         public var falseAlarmRate: Double { goodImages > 0 ? Double(falseAlarms) / Double(goodImages) : .nan }
         public var recall: Double { defects > 0 ? Double(caught) / Double(defects) : .nan }
@@ -47,6 +49,11 @@ extension EvaluationReport {
                         row.defects += bad.count
                         row.caught += bad.filter { flagged[$0] }.count
                         row.bestCaughtAtSameFalseAlarms += Self.bestCaught(scores: r.scores, allowedFalseAlarms: alarms)
+                        for (i, score) in r.scores.enumerated() {
+                            guard var c = score.regions else { continue }
+                            if !flagged[i] { c.groundTruthFound = 0; c.predicted = 0; c.predictedOnDefect = 0; c.predictedOnGoodImages = 0 }
+                            row.regions = (row.regions ?? RegionCounts()) + c
+                        }
                         let c = perCategory[r.category] ?? (0, 0)
                         perCategory[r.category] = (c.0 + alarms, c.1 + good.count)
                     }
@@ -70,12 +77,15 @@ extension EvaluationReport {
     }
 
     public func decisionMarkdown() -> String {
-        var s = "| method | k | target FAR | false alarms | realised FAR | defects caught | recall | best recall at same FAR | categories above 2x target |\n"
-        s += "|---|---|---|---|---|---|---|---|---|\n"
+        var s = "| method | k | target FAR | false alarms | realised FAR | defects caught | recall | best recall at same FAR | categories above 2x target | region recall | region precision |\n"
+        s += "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        func share(_ a: Int, _ b: Int) -> String { b > 0 ? String(format: "%d / %d (%.3f)", a, b, Double(a) / Double(b)) : "-" }
         for r in decisionRows() {
-            s += String(format: "| %@ | %d | %.2f | %d / %d | %.3f | %d / %d | %.3f | %.3f | %@ |\n", r.method, r.k, r.target,
+            s += String(format: "| %@ | %d | %.2f | %d / %d | %.3f | %d / %d | %.3f | %.3f | %@ | %@ | %@ |\n", r.method, r.k, r.target,
                         r.falseAlarms, r.goodImages, r.falseAlarmRate, r.caught, r.defects, r.recall, r.bestRecall,
-                        r.categoriesAboveTwiceTarget.isEmpty ? "-" : r.categoriesAboveTwiceTarget.joined(separator: ", "))
+                        r.categoriesAboveTwiceTarget.isEmpty ? "-" : r.categoriesAboveTwiceTarget.joined(separator: ", "),
+                        r.regions.map { share($0.groundTruthFound, $0.groundTruth) } ?? "-",
+                        r.regions.map { share($0.predictedOnDefect, $0.predicted) } ?? "-")
         }
         return s
     }

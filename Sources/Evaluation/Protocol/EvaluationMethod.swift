@@ -67,5 +67,7 @@ public struct ProtocolOptions: Sendable {
     /// Sample panels per method and category (from the first seed at the largest k): the highest- and
     /// lowest-scoring anomalous images and the highest-scoring normal one, and so on.
     public var panelsPerCategory = 4
+    /// Smallest defect region (pixels of the original image) counted in region-level results, as `detect --min-area`.
+    public var minRegionArea = 16
     public init() {}
 }

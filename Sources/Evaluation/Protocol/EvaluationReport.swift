@@ -20,6 +20,12 @@ public struct EvaluationReport: Codable {
         public var standardized: Double? = nil
         /// The Student-t part of the estimate (the profile's own samples), which tails are combined with.
         public var studentTFalseAlarmRate: Double? = nil
+        /// For inspection models: each evidence channel's calibrated z (the recipe's channel order), what a
+        /// fusion of the channels is fitted on.
+        public var channelZ: [Double]? = nil
+        /// For inspection models on images with masks (or good images): the image's region counts as if the
+        /// decision flagged it (``RegionCounts``); a decision report zeroes the predicted side of unflagged ones.
+        public var regions: RegionCounts? = nil
     }
 
     /// Metrics of one (method, category, k, seed).

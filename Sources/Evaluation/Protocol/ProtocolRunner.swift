@@ -81,6 +81,8 @@ public final class ProtocolRunner {
                         }
                         let maps: [[Float]], scores: [Float]
                         var decisions: [(far: Double?, u: Double?, t: Double?)] = []
+                        var channelZ: [[Double]] = []
+                        var regionCounts: [RegionCounts?] = []
                         if case .inspection(let model) = method.kind {
                             let profile = try cache!.profile(model: model, paths: refs.map(\.path), object: object, seed: seed)
                             let results = try model.inspect(features: keep.map { cache!.test[$0] }, profile: profile, smoothing: false)
@@ -88,6 +90,10 @@ public final class ProtocolRunner {
                             scores = results.map { Float($0.score) }
                             decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score),
                                                        profile.decision?.studentTFalseAlarmRate($0.score)) }
+                            channelZ = results.map(\.channelZ)
+                            regionCounts = try zip(keep, results).map { (i, r) in
+                                try Self.regionCounts(r.map, sample: test.samples[i], profile: profile, minArea: options.minRegionArea)
+                            }
                         } else {
                             let refSet = refs.isEmpty ? nil : refFeatures!.gather(refs.map { refIndex[$0.path]! })
                             (maps, scores) = try inspect(method, test: test, keep: keep, references: refSet, object: object)
@@ -103,6 +109,8 @@ public final class ProtocolRunner {
                             run.scores[j].standardized = d.u
                             run.scores[j].studentTFalseAlarmRate = d.t
                         }
+                        for (j, z) in channelZ.enumerated() where j < run.scores.count { run.scores[j].channelZ = z }
+                        for (j, c) in regionCounts.enumerated() where j < run.scores.count { run.scores[j].regions = c }
                         report.add(run)
                     }
                 }
@@ -227,5 +235,24 @@ public final class ProtocolRunner {
         }
         return EvaluationReport.Run(method: method, category: category, k: k, seed: seed, image: image, pixel: pixel,
                                     scores: records)
+    }
+
+    /// Region counts of one inspected image against its original-size mask (see ``RegionCounts``): the map
+    /// smoothed as `inspect` smooths it, cut at the profile's region level. `nil` without a level, for a
+    /// defective image without a mask, or when the mask's size differs from the image's.
+    static func regionCounts(_ map: Image, sample: DatasetSample, profile: Profile, minArea: Int) throws -> RegionCounts? {
+        guard let level = profile.header.regionLevel else { return nil }
+        var mask: [UInt8]? = nil
+        if let m = sample.maskPath {
+            let image = try ImageCodec.loadMask(path: m.path)
+            guard image.width == map.width, image.height == map.height else { return nil }
+            mask = stride(from: 0, to: image.samples.count, by: image.channels).map { image.samples[$0] }
+        } else if sample.isAnomalous {
+            return nil
+        }
+        let sigma = profile.spec.sigma
+        let smoothed = sigma > 0 ? GaussianBlur.apply(map.samples, width: map.width, height: map.height, sigma: sigma) : map.samples
+        return RegionCounts.image(map: smoothed, mask: mask, width: map.width, height: map.height, level: Float(level),
+                                  minArea: minArea, flagged: true)
     }
 }
