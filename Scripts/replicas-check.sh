@@ -3,6 +3,9 @@
 # folder: a profile created through nginx is visible to both replicas, inspections are spread over both,
 # and with one replica killed nginx still answers from the other. Prints what it checked; exit 1 on a failure.
 #   Scripts/replicas-check.sh BINARY [BACKBONE=dinov2-tiny-random]
+# With LOAD_DURATION (e.g. 60s) it also runs a bounded load test through nginx before the kill (wrk, LOAD_CONNECTIONS
+# connections, default 8; REFERENCES=DIR and IMAGE=FILE use real images instead of the generated 64 px ones)
+# and prints requests/s, p50/p95/p99 and each replica's peak resident memory.
 # Needs nginx (apt-get install nginx-light) and PostgreSQL (Scripts/start-postgres.sh starts one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +77,31 @@ for port in 18201 18202; do
 done
 total="$(curl -s "${H[@]}" "http://127.0.0.1:18200/v1/inspections?profile=$PROFILE&limit=200" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["inspections"]))')"
 check "$total" 12 "both replicas' inspections in the shared history"
+if [ -n "${LOAD_DURATION:-}" ]; then
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+  LOAD_PROFILE="$PROFILE"; LOAD_IMAGE="$WORK/img2.png"
+  if [ -n "${REFERENCES:-}" ]; then
+    FORM=(-F name=load)
+    for f in $(ls "$REFERENCES"/*.png | head -4); do FORM+=(-F "images=@$f"); done
+    LOAD_PROFILE="$(curl -sf "${H[@]}" "${FORM[@]}" http://127.0.0.1:18200/v1/profiles | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+    LOAD_IMAGE="${IMAGE:?IMAGE= is needed with REFERENCES=}"
+  fi
+  cat > "$WORK/post.lua" <<LUA
+local f = io.open("$LOAD_IMAGE", "rb"); local body = f:read("*all"); f:close()
+wrk.method = "POST"; wrk.body = body
+wrk.headers["Content-Type"] = "image/png"; wrk.headers["Authorization"] = "Bearer $KEY"
+function done(summary, latency, requests)
+  io.write(string.format("load through nginx: requests %d, errors %d (non-2xx %d), %.2f req/s\n", summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status,
+    summary.requests / (summary.duration / 1e6)))
+  for _, p in ipairs({50, 95, 99}) do io.write(string.format("p%d %.1f ms\n", p, latency:percentile(p) / 1000)) end
+end
+LUA
+  wrk -t2 -c"${LOAD_CONNECTIONS:-8}" -d"$LOAD_DURATION" --timeout 120s -s "$WORK/post.lua" "http://127.0.0.1:18200/v1/profiles/$LOAD_PROFILE/inspect" | tail -4
+  for i in 0 1; do
+    echo "replica $((18201 + i)) peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' /proc/${PIDS[$i]}/status)"
+  done
+fi
 kill -KILL "${PIDS[0]}"
 codes=""
 for i in 1 2 3 4; do

@@ -1,4 +1,5 @@
 import Foundation
+import Inspection
 
 /// Everything an evaluation run produced: per-(method, category, k, seed) metrics, per-image scores, the
 /// k-shot plan and notes; tables per (method, k) and a summary table.
@@ -39,6 +40,9 @@ public struct EvaluationReport: Codable {
         /// `nil` when masks are missing.
         public var pixel: PixelMetrics?
         public var scores: [ImageScore]
+        /// For inspection models: the profile's channel calibration (each channel's normal values, mean and
+        /// scale), what a better calibration can be studied on offline.
+        public var calibration: EvidenceCalibration? = nil
     }
 
     public var plan: FewShotPlan

@@ -83,6 +83,7 @@ public final class ProtocolRunner {
                         var decisions: [(far: Double?, u: Double?, t: Double?)] = []
                         var channelZ: [[Double]] = []
                         var regionCounts: [RegionCounts?] = []
+                        var calibration: EvidenceCalibration? = nil
                         if case .inspection(let model) = method.kind {
                             let profile = try cache!.profile(model: model, paths: refs.map(\.path), object: object, seed: seed)
                             let results = try model.inspect(features: keep.map { cache!.test[$0] }, profile: profile, smoothing: false)
@@ -91,6 +92,7 @@ public final class ProtocolRunner {
                             decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score),
                                                        profile.decision?.studentTFalseAlarmRate($0.score)) }
                             channelZ = results.map(\.channelZ)
+                            calibration = profile.calibration
                             regionCounts = try zip(keep, results).map { (i, r) in
                                 try Self.regionCounts(r.map, sample: test.samples[i], profile: profile, minArea: options.minRegionArea)
                             }
@@ -111,6 +113,7 @@ public final class ProtocolRunner {
                         }
                         for (j, z) in channelZ.enumerated() where j < run.scores.count { run.scores[j].channelZ = z }
                         for (j, c) in regionCounts.enumerated() where j < run.scores.count { run.scores[j].regions = c }
+                        run.calibration = calibration
                         report.add(run)
                     }
                 }
