@@ -17,17 +17,6 @@ for _ in $(seq 1 600); do grep -q "listening on" "$DATA/serve.log" && break; sle
 FORM=(-F name=load)
 for f in $(ls "$REFS"/*.png | head -4); do FORM+=(-F "images=@$f"); done
 PROFILE="$(curl -sf -H "Authorization: Bearer $KEY" "${FORM[@]}" "http://127.0.0.1:$PORT/v1/profiles" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
-cat > "$DATA/post.lua" <<LUA
-local f = io.open("$IMAGE", "rb"); local body = f:read("*all"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "image/png"; wrk.headers["Authorization"] = "Bearer $KEY"
-function done(summary, latency, requests)
-  io.write(string.format("requests %d, errors %d (non-2xx %d), %.2f req/s\n", summary.requests,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status,
-    summary.requests / (summary.duration / 1e6)))
-  for _, p in ipairs({50, 95, 99}) do io.write(string.format("p%d %.1f ms\n", p, latency:percentile(p) / 1000)) end
-end
-LUA
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 120s -s "$DATA/post.lua" "http://127.0.0.1:$PORT/v1/profiles/$PROFILE/inspect" | tail -5
+WRK_IMAGE="$IMAGE" WRK_KEY="$KEY" wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 120s -s "$(dirname "$0")/wrk-post.lua" "http://127.0.0.1:$PORT/v1/profiles/$PROFILE/inspect" | tail -5
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' /proc/$PID/status)"
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^vtfusion_(inspections_total|http_requests_total\{method="POST",route="/v1/profiles/\{id\}/inspect")' || true

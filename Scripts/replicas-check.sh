@@ -86,18 +86,7 @@ if [ -n "${LOAD_DURATION:-}" ]; then
     LOAD_PROFILE="$(curl -sf "${H[@]}" "${FORM[@]}" http://127.0.0.1:18200/v1/profiles | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
     LOAD_IMAGE="${IMAGE:?IMAGE= is needed with REFERENCES=}"
   fi
-  cat > "$WORK/post.lua" <<LUA
-local f = io.open("$LOAD_IMAGE", "rb"); local body = f:read("*all"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "image/png"; wrk.headers["Authorization"] = "Bearer $KEY"
-function done(summary, latency, requests)
-  io.write(string.format("load through nginx: requests %d, errors %d (non-2xx %d), %.2f req/s\n", summary.requests,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status,
-    summary.requests / (summary.duration / 1e6)))
-  for _, p in ipairs({50, 95, 99}) do io.write(string.format("p%d %.1f ms\n", p, latency:percentile(p) / 1000)) end
-end
-LUA
-  wrk -t2 -c"${LOAD_CONNECTIONS:-8}" -d"$LOAD_DURATION" --timeout 120s -s "$WORK/post.lua" "http://127.0.0.1:18200/v1/profiles/$LOAD_PROFILE/inspect" | tail -4
+  WRK_IMAGE="$LOAD_IMAGE" WRK_KEY="$KEY" WRK_LABEL="load through nginx: " wrk -t2 -c"${LOAD_CONNECTIONS:-8}" -d"$LOAD_DURATION" --timeout 120s -s Scripts/wrk-post.lua "http://127.0.0.1:18200/v1/profiles/$LOAD_PROFILE/inspect" | tail -4
   for i in 0 1; do
     echo "replica $((18201 + i)) peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' /proc/${PIDS[$i]}/status)"
   done
