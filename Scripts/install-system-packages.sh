@@ -8,6 +8,7 @@
 #                                                  (openarena-081-textures; ~94 MB, extracted on first use)
 #   Scripts/install-system-packages.sh --postgres  also a PostgreSQL server for the service's integration test
 #   Scripts/install-system-packages.sh --browser   also headless Chromium for the service's web page test
+#   Scripts/install-system-packages.sh --replicas  also nginx, wrk and curl for Scripts/replicas-check.sh / load-test.sh
 set -euo pipefail
 PACKAGES="libopenblas-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev pkg-config"
 for arg in "$@"; do
@@ -16,8 +17,9 @@ for arg in "$@"; do
     --openarena-textures) PACKAGES="$PACKAGES gimp-data gimp-data-extras openarena-081-textures" ;;
     --postgres) PACKAGES="$PACKAGES postgresql" ;;
     --browser) PACKAGES="$PACKAGES chromium" ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option $arg (expected --textures, --openarena-textures, --postgres or --browser)" >&2; exit 2 ;;
+    --replicas) PACKAGES="$PACKAGES nginx-light wrk curl" ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (expected --textures, --openarena-textures, --postgres, --browser or --replicas)" >&2; exit 2 ;;
   esac
 done
 if [ "$(uname -s)" != "Linux" ]; then exit 0; fi
