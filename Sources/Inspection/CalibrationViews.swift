@@ -8,9 +8,33 @@ public enum CalibrationViews {
     /// Largest number of views a recipe may ask for.
     public static let maxCount = 8
 
+    /// What changes between a reference and its views.
+    public enum Kind: String, Codable, Sendable {
+        /// Shifted framing (a 92 % corner crop resized back) or a 3-6 degree rotation, with photometric jitter.
+        case cropsRotations = "crops-rotations"
+        /// Mirror images (horizontal, vertical, both), with photometric jitter: texture scale kept exactly.
+        case flips
+    }
+
     /// The first `count` views of `image`.
-    public static func make(_ image: Image8, count: Int) -> [Image8] {
-        (0..<min(count, maxCount)).map { view(image, index: $0) }
+    public static func make(_ image: Image8, count: Int, kind: Kind = .cropsRotations) -> [Image8] {
+        (0..<min(count, maxCount)).map { kind == .flips ? flipView(image, index: $0) : view(image, index: $0) }
+    }
+
+    /// View `i` of ``Kind/flips``: horizontal, vertical, then both mirrors in turn, with the same jitter as ``view``.
+    static func flipView(_ image: Image8, index i: Int) -> Image8 {
+        let (w, h, c) = (image.width, image.height, image.channels)
+        let (fx, fy) = [(true, false), (false, true), (true, true)][i % 3]
+        var out = [UInt8](repeating: 0, count: image.samples.count)
+        for y in 0..<h {
+            let sy = fy ? h - 1 - y : y
+            for x in 0..<w {
+                let sx = fx ? w - 1 - x : x
+                for ch in 0..<c { out[(y * w + x) * c + ch] = image.samples[(sy * w + sx) * c + ch] }
+            }
+        }
+        return Image8(width: w, height: h, channels: c, samples: out)
+            .adjusted(brightness: [6.0, -6.0, 3.0, -3.0][i % 4], contrast: [0.95, 1.05, 1.03, 0.97][(i + 1) % 4])
     }
 
     /// View `i`: even views crop 92 % of each side at one of four corners and resize back; odd views rotate

@@ -78,6 +78,8 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// Whether those views also calibrate each channel (its mean and spread), beside the references'
     /// leave-one-out scores (`nil` = references only, as profiles written before this option).
     public var viewsCalibrateChannels: Bool?
+    /// What the calibration views change (`nil` = ``CalibrationViews/Kind/cropsRotations``).
+    public var calibrationViewKind: CalibrationViews.Kind?
     /// Whether every map channel draws the anomaly map, weighted as in the combined score (`nil` = only the
     /// local family's map channels, as profiles written before this option).
     public var mapFromAllChannels: Bool?

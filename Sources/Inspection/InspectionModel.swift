@@ -44,7 +44,7 @@ public final class InspectionModel: @unchecked Sendable {
 
     /// The augmented views of a reference scored as extra normal samples of the decision.
     public func calibrationViews(_ image: Image8) -> [Image8] {
-        CalibrationViews.make(image, count: spec.calibrationViews)
+        CalibrationViews.make(image, count: spec.calibrationViews, kind: spec.calibrationViewKind ?? .cropsRotations)
     }
 
     // MARK: - Profiles

@@ -210,6 +210,8 @@ enum RecipeVariant: String, CaseIterable {
     case viewsLearned = "views-learned"
     /// The anomaly map drawn from every map channel (224 px too), weighted as the score.
     case mapAll = "map-all"
+    /// Mirror-image calibration views (texture scale and statistics kept) that also calibrate each channel.
+    case flipViewsCalibrate = "flip-views-calibrate"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -218,6 +220,7 @@ enum RecipeVariant: String, CaseIterable {
         case .viewsCalibrate: s.viewsCalibrateChannels = true
         case .viewsLearned: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2; s.viewsCalibrateChannels = true
         case .mapAll: s.mapFromAllChannels = true
+        case .flipViewsCalibrate: s.calibrationViewKind = .flips; s.viewsCalibrateChannels = true
         }
         return s
     }

@@ -146,6 +146,28 @@ final class DecisionCalibrationTests: XCTestCase {
         XCTAssertNotEqual(a.map.samples, b.map.samples)
     }
 
+    func testFlipViewsMirrorTheImageAndKeepItsStatistics() {
+        let image = TinyInspection.texture(seed: 3, width: 20, height: 12)
+        let views = CalibrationViews.make(image, count: 3, kind: .flips)
+        XCTAssertEqual(views.count, 3)
+        XCTAssertEqual(views.map(\.samples), CalibrationViews.make(image, count: 3, kind: .flips).map(\.samples), "deterministic")
+        // Jitter of view i is (v - 128) * c + 128 + b; undo it by comparing against the jittered original.
+        let jitter = [(6.0, 1.05), (-6.0, 1.03), (3.0, 0.97)]
+        for (i, v) in views.enumerated() {
+            XCTAssertEqual([v.width, v.height, v.channels], [20, 12, 3])
+            let same = image.adjusted(brightness: jitter[i].0, contrast: jitter[i].1)
+            for (x, y) in [(0, 0), (7, 3), (19, 11)] {
+                let (sx, sy) = [(19 - x, y), (x, 11 - y), (19 - x, 11 - y)][i]
+                for c in 0..<3 { XCTAssertEqual(v.samples[(y * 20 + x) * 3 + c], same.samples[(sy * 20 + sx) * 3 + c]) }
+            }
+            // A mirror keeps the histogram: the sorted samples equal the jittered original's.
+            XCTAssertEqual(v.samples.sorted(), same.samples.sorted())
+        }
+        // The default kind is the crop / rotation views.
+        XCTAssertEqual(CalibrationViews.make(image, count: 2).map(\.samples), CalibrationViews.make(image, count: 2, kind: .cropsRotations).map(\.samples))
+        XCTAssertNotEqual(CalibrationViews.make(image, count: 1).map(\.samples), CalibrationViews.make(image, count: 1, kind: .flips).map(\.samples))
+    }
+
     func testOneReferenceIsSelfScoredWithItsViews() throws {
         var spec = TinyInspection.spec
         spec.calibrationViews = 3

@@ -51,12 +51,13 @@ final class InspectionFeatureCache {
         return v
     }
 
-    /// The first `count` calibration views of reference `path` (computed on first use, shared by models).
-    func calibrationViews(_ path: String, count: Int) throws -> [ImageFeatures] {
+    /// The first `count` calibration views of `kind` of reference `path` (computed on first use, shared by models).
+    func calibrationViews(_ path: String, count: Int, kind: CalibrationViews.Kind) throws -> [ImageFeatures] {
         guard count > 0 else { return [] }
-        if let v = calibration[path], v.count >= count { return Array(v.prefix(count)) }
-        let v = try extractor.features(CalibrationViews.make(referenceImages[path]!, count: count), layersByScale: layersByScale)
-        calibration[path] = v
+        let key = kind.rawValue + "|" + path
+        if let v = calibration[key], v.count >= count { return Array(v.prefix(count)) }
+        let v = try extractor.features(CalibrationViews.make(referenceImages[path]!, count: count, kind: kind), layersByScale: layersByScale)
+        calibration[key] = v
         return v
     }
 
@@ -69,7 +70,7 @@ final class InspectionFeatureCache {
         options.seed = seed
         return try model.makeProfile(referenceFeatures: paths.map { references[$0]! },
                                      referenceViews: try paths.map { try views($0, model: model) },
-                                     calibrationViews: try paths.map { try calibrationViews($0, count: model.spec.calibrationViews) },
+                                     calibrationViews: try paths.map { try calibrationViews($0, count: model.spec.calibrationViews, kind: model.spec.calibrationViewKind ?? .cropsRotations) },
                                      synthetic: zip(plan, synthetic).map { ($0.0, $0.1, $1) },
                                      names: paths, object: object, options: options)
     }
