@@ -90,7 +90,7 @@ let package = Package(
                           swiftSettings: optimisedSettings),
 
         // Test-only helpers (tiny synthetic models, a random text tower); used by test targets only.
-        .target(name: "TestSupport", dependencies: ["Tensor", "Backbones", "VTFusion"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "Imaging", "Backbones", "VTFusion", "Inspection"], path: "Tests/TestSupport"),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "UserFiles"], resources: [.copy("Fixtures")]),
@@ -100,9 +100,9 @@ let package = Package(
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "Backbones", "NN", "UserFiles"], resources: [.copy("Fixtures")]),
         .testTarget(name: "BenchmarkTests", dependencies: ["Benchmark", "Imaging", "Tensor"]),
         .testTarget(name: "VTFusionTests", dependencies: ["VTFusion", "ModelStore", "UserFiles", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "TestSupport"]),
         .testTarget(name: "ServiceTests",
-                    dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor",
+                    dependencies: ["Service", "Inspection", "Imaging", "Backbones", "Tensor", "TestSupport",
                                    .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
                                    .product(name: "PostgresNIO", package: "postgres-nio", moduleAliases: ["Metrics": "SwiftMetrics"]),
                                    .product(name: "HummingbirdTesting", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"])]),

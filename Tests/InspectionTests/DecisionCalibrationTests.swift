@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 @testable import Inspection
+import TestSupport
 import XCTest
 
 final class DecisionCalibrationTests: XCTestCase {

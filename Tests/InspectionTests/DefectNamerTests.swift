@@ -3,6 +3,7 @@ import Imaging
 @testable import Inspection
 import NN
 import Tensor
+import TestSupport
 import XCTest
 
 final class DefectNamerTests: XCTestCase {

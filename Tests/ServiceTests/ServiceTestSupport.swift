@@ -7,41 +7,15 @@ import Inspection
 import NIOCore
 import Service
 import Tensor
+import TestSupport
 import XCTest
 
 /// A tiny random DINOv2 (patch 8, 4 blocks), a two-scale recipe, and test images: fast enough for tests.
 enum TinyService {
-    static let spec = EvidenceSpec(channels: [
-        EvidenceChannel(.patchKNN, scale: 64, layer: 2, family: .local),
-        EvidenceChannel(.patchKNN, scale: 32, layer: 4, family: .global),
-        EvidenceChannel(.meanKNN, scale: 32, layer: 4, family: .global),
-        EvidenceChannel(.featureStats, scale: 32, layer: 4, family: .global),
-    ], syntheticPerFamily: 1)
-
-    static func model() throws -> InspectionModel {
-        let b = try DINOv2.synthetic(DINOv2Config(hiddenSize: 32, numHiddenLayers: 4, numAttentionHeads: 2, imageSize: 64, patchSize: 8))
-        return try InspectionModel(name: "tiny", backbone: b, spec: spec)
-    }
-
-    /// A striped texture with per-image phase jitter (the good parts).
-    static func texture(seed: UInt64, width: Int = 64, height: Int = 64) -> Image8 {
-        var rng = SeededRandom(seed: seed)
-        let phase = rng.uniform(0, 6.28)
-        var s = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                let v = 128 + 60 * sin(Float(x) * 0.7 + phase) * cos(Float(y) * 0.5) + rng.uniform(-8, 8)
-                for c in 0..<3 { s[(y * width + x) * 3 + c] = UInt8(min(max(v + Float(c) * 10, 0), 255)) }
-            }
-        }
-        return Image8(width: width, height: height, channels: 3, samples: s)
-    }
-
-    static func withDefect(_ image: Image8) -> Image8 {
-        var out = image
-        for yy in 24..<38 { for xx in 20..<34 { for c in 0..<3 { out.samples[(yy * image.width + xx) * 3 + c] = c == 0 ? 250 : 30 } } }
-        return out
-    }
+    static let spec = TinyInspection.spec
+    static func model() throws -> InspectionModel { try TinyInspection.model() }
+    static func texture(seed: UInt64, width: Int = 64, height: Int = 64) -> Image8 { TinyInspection.texture(seed: seed, width: width, height: height) }
+    static func withDefect(_ image: Image8) -> Image8 { TinyInspection.withDefect(image) }
 
     static func png(_ image: Image8) -> [UInt8] { try! ImageCodec.encodePNG(image) }
     static func good(_ seed: UInt64) -> [UInt8] { png(texture(seed: seed)) }
