@@ -33,8 +33,7 @@ public enum CalibrationViews {
                 for ch in 0..<c { out[(y * w + x) * c + ch] = image.samples[(sy * w + sx) * c + ch] }
             }
         }
-        return Image8(width: w, height: h, channels: c, samples: out)
-            .adjusted(brightness: [6.0, -6.0, 3.0, -3.0][i % 4], contrast: [0.95, 1.05, 1.03, 0.97][(i + 1) % 4])
+        return jittered(Image8(width: w, height: h, channels: c, samples: out), index: i)
     }
 
     /// View `i`: even views crop 92 % of each side at one of four corners and resize back; odd views rotate
@@ -51,9 +50,12 @@ public enum CalibrationViews {
             let degrees = (i / 2 % 2 == 0 ? 3.0 : 6.0) * ((i / 4) % 2 == 0 ? 1 : -1)
             geometric = image.rotated(degrees: degrees)
         }
-        let brightness = [6.0, -6.0, 3.0, -3.0][i % 4]
-        let contrast = [0.95, 1.05, 1.03, 0.97][(i + 1) % 4]
-        return geometric.adjusted(brightness: brightness, contrast: contrast)
+        return jittered(geometric, index: i)
+    }
+
+    /// The photometric jitter of view `i` (brightness +-3-6, contrast +-3-5 %), the same for every kind.
+    static func jittered(_ image: Image8, index i: Int) -> Image8 {
+        image.adjusted(brightness: [6.0, -6.0, 3.0, -3.0][i % 4], contrast: [0.95, 1.05, 1.03, 0.97][(i + 1) % 4])
     }
 }
 
