@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Inspection
 import NIOCore
 
 /// The JSON bodies of the API (snake_case keys; times in ISO 8601 UTC).
@@ -42,6 +43,11 @@ enum API {
         var decision: String
         var threshold: Double?
         var familyScores: [String: Double]
+        /// The profile's calibrated estimate of the fraction of good parts scoring at least this high.
+        var falseAlarmRate: Double?
+        /// 0...1, decision at 0.5.
+        var normalizedScore: Double?
+        var regions: [DefectRegion]
         var filename: String?
         var width: Int
         var height: Int
@@ -54,6 +60,7 @@ enum API {
         init(_ r: InspectionRecord, overlay: [UInt8]? = nil) {
             id = r.id; profileId = r.profileID; profileVersion = r.profileVersion; model = r.model; score = r.score
             decision = r.decision; threshold = r.threshold; familyScores = r.families; filename = r.filename
+            falseAlarmRate = r.falseAlarmRate; normalizedScore = r.normalizedScore; regions = r.regions
             width = r.width; height = r.height; createdAt = API.time(r.createdAt)
             timingsMs = r.timings.mapValues { ($0 * 1000).rounded() / 1000 }.reduce(into: [:]) { $0[String($1.key.dropLast(3))] = $1.value }
             let base = "/v1/inspections/\(r.id)"

@@ -16,6 +16,8 @@ public final class InspectionService: Sendable {
     public let metrics: ServiceMetrics
     let cache = ProfileCache()
     let inspectRequests = NIOLockedValueBox(0)
+    /// Defect namings by object ("" for none), built on first use.
+    let namings = NIOLockedValueBox<[String: DefectNaming?]>([:])
     let logger: Logger
 
     var profilesDirectory: URL { config.dataDirectory.appendingPathComponent("profiles") }
@@ -177,6 +179,16 @@ public final class InspectionService: Sendable {
 
     // MARK: - Inspections
 
+    /// The defect naming of an object, built once per object (nil: no provider, or it could not name).
+    func naming(object: String?) -> DefectNaming? {
+        guard let provider = config.naming else { return nil }
+        let key = object ?? ""
+        if let hit = namings.withLockedValue({ $0[key] }) { return hit }
+        let built = provider(object)
+        namings.withLockedValue { $0[key] = .some(built) }
+        return built
+    }
+
     /// Inspects images against a profile (one model call on a worker), stores the pictures, then the rows.
     public func inspect(profileID: String, images: [ImageInput]) async throws -> [InspectionRecord] {
         guard let record = try await store.profile(id: profileID) else { throw Problem.notFound("no profile \(profileID)", field: "id") }
@@ -187,31 +199,41 @@ public final class InspectionService: Sendable {
         let model = self.model
         let queued = Date()
         let delay = config.inspectDelayMilliseconds
+        let minArea = config.minRegionArea
+        let (service, object) = (self, record.object)
         let (results, started, modelDone, picturesDone) = try await queue.run(timeout: config.requestTimeout) {
             let started = Date()
             if let delay { Thread.sleep(forTimeInterval: Double(delay) / 1000) }
             let results: [Inspection]
-            do { results = try model.inspect(images.map(\.image), profile: profile) } catch let e as InspectionError {
+            do {
+                results = try model.inspect(images.map(\.image), profile: profile, minRegionArea: minArea, naming: service.naming(object: object))
+            } catch let e as InspectionError {
                 throw Problem.unprocessable("images: \(e.description)", field: "images")
             }
             let modelDone = Date()
-            let pictures = try zip(images, results).map { try Rendering.pictures(image: $0.image, map: $1.map, profile: profile) }
-            return (zip(results, pictures).map { ($0.score, $0.anomalous, $0.familyScores, $1.map, $1.overlay) }, started, modelDone, Date())
+            let pictures = try zip(images, results).map {
+                try Rendering.pictures(image: $0.image, map: $1.map, regions: $1.regions, profile: profile)
+            }
+            return (zip(results, pictures).map { (inspection: $0, map: $1.map, overlay: $1.overlay) }, started, modelDone, Date())
         }
         var records: [InspectionRecord] = []
         let perImage = 1000 / Double(images.count)
         for (input, r) in zip(images, results) {
-            guard r.0.isFinite else { throw Problem.internalError("the model returned a non-finite score") }
-            let image = try blobs.put(input.bytes), map = try blobs.put(r.3), overlay = try blobs.put(r.4)
-            let decision = r.1.map { $0 ? "ng" : "ok" } ?? "none"
+            let i = r.inspection
+            guard i.score.isFinite else { throw Problem.internalError("the model returned a non-finite score") }
+            let image = try blobs.put(input.bytes), map = try blobs.put(r.map), overlay = try blobs.put(r.overlay)
+            let decision = i.anomalous.map { $0 ? "ng" : "ok" } ?? "none"
             records.append(InspectionRecord(
-                id: IDs.make("ins"), profileID: record.id, profileVersion: record.version, model: model.name, score: r.0,
-                decision: decision, threshold: profile.threshold?.threshold, families: r.2, imageBlob: image, mapBlob: map,
+                id: IDs.make("ins"), profileID: record.id, profileVersion: record.version, model: model.name, score: i.score,
+                decision: decision, threshold: profile.threshold?.threshold, families: i.familyScores, imageBlob: image, mapBlob: map,
                 overlayBlob: overlay, filename: input.filename, width: input.image.width, height: input.image.height,
                 timings: ["queue_ms": started.timeIntervalSince(queued) * 1000,
                           "model_ms": modelDone.timeIntervalSince(started) * perImage,
                           "pictures_ms": picturesDone.timeIntervalSince(modelDone) * perImage],
-                createdAt: IDs.now))
+                createdAt: IDs.now,
+                falseAlarmRate: i.falseAlarmRate.flatMap { $0.isFinite ? $0 : nil },
+                normalizedScore: i.normalizedScore.flatMap { $0.isFinite ? $0 : nil },
+                regions: i.regions.filter { $0.peak.isFinite && $0.mean.isFinite }))
         }
         if let n = config.killAfterFiles, inspectRequests.withLockedValue({ $0 += 1; return $0 }) == n {
             logger.warning("failpoint kill-after-files:\(n): killing this process between the files and the rows")

@@ -1,4 +1,5 @@
 import Foundation
+import Inspection
 import Logging
 import PostgresNIO
 
@@ -162,15 +163,19 @@ public final class PostgresStore: ServiceStore {
                          overlayBlob: try r["overlay_blob"].decode(String.self), filename: try r["filename"].decode(String?.self),
                          width: try r["width"].decode(Int.self), height: try r["height"].decode(Int.self),
                          timings: try JSONColumn.decode([String: Double].self, try r["timings"].decode(String.self), column: "timings"),
-                         createdAt: try r["created_at"].decode(Double.self))
+                         createdAt: try r["created_at"].decode(Double.self),
+                         falseAlarmRate: try r["false_alarm_rate"].decode(Double?.self),
+                         normalizedScore: try r["normalized_score"].decode(Double?.self),
+                         regions: try JSONColumn.decode([DefectRegion].self, try r["regions"].decode(String.self), column: "regions"))
     }
 
     public func insertInspections(_ records: [InspectionRecord]) async throws {
         let statements = records.map { i -> Statement in
-            var s = Statement("INSERT INTO inspections (\(SQLiteStore.inspectionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
+            var s = Statement("INSERT INTO inspections (\(SQLiteStore.inspectionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)")
             s.bind(i.id); s.bind(i.profileID); s.bind(i.profileVersion); s.bind(i.model); s.bind(i.score); s.bind(i.decision)
             s.bind(i.threshold); s.bind(JSONColumn.encode(i.families)); s.bind(i.imageBlob); s.bind(i.mapBlob); s.bind(i.overlayBlob)
             s.bind(i.filename); s.bind(i.width); s.bind(i.height); s.bind(JSONColumn.encode(i.timings)); s.bind(i.createdAt)
+            s.bind(i.falseAlarmRate); s.bind(i.normalizedScore); s.bind(JSONColumn.encode(i.regions))
             return s
         }
         let logger = self.logger

@@ -1,4 +1,5 @@
 import Foundation
+import Inspection
 
 /// What a profile's calibration says, stored with its row and returned by the API.
 public struct CalibrationSummary: Codable, Sendable, Equatable {
@@ -55,9 +56,18 @@ public struct InspectionRecord: Codable, Sendable, Equatable {
     /// Milliseconds per phase (queue, model, pictures).
     public var timings: [String: Double]
     public var createdAt: Double
+    /// The profile's calibrated estimate of the fraction of good parts scoring at least this high (nil for a
+    /// profile without a calibrated decision).
+    public var falseAlarmRate: Double?
+    /// 0...1 with the decision at 0.5 (nil without a calibrated decision).
+    public var normalizedScore: Double?
+    /// Defect regions in original pixels, largest peak first, with ranked defect names when the service names them.
+    public var regions: [DefectRegion]
 
-    public init(id: String, profileID: String, profileVersion: Int, model: String, score: Double, decision: String, threshold: Double?, families: [String: Double], imageBlob: String, mapBlob: String, overlayBlob: String, filename: String?, width: Int, height: Int, timings: [String: Double], createdAt: Double) {
+    public init(id: String, profileID: String, profileVersion: Int, model: String, score: Double, decision: String, threshold: Double?, families: [String: Double], imageBlob: String, mapBlob: String, overlayBlob: String, filename: String?, width: Int, height: Int, timings: [String: Double], createdAt: Double,
+                falseAlarmRate: Double? = nil, normalizedScore: Double? = nil, regions: [DefectRegion] = []) {
         self.id = id; self.profileID = profileID; self.profileVersion = profileVersion; self.model = model; self.score = score; self.decision = decision; self.threshold = threshold; self.families = families; self.imageBlob = imageBlob; self.mapBlob = mapBlob; self.overlayBlob = overlayBlob; self.filename = filename; self.width = width; self.height = height; self.timings = timings; self.createdAt = createdAt
+        self.falseAlarmRate = falseAlarmRate; self.normalizedScore = normalizedScore; self.regions = regions
     }
 }
 

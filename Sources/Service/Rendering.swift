@@ -12,7 +12,8 @@ enum Rendering {
         return (ScoreRange(lo: Float(lo), hi: Float(hi)), Float(top))
     }
 
-    static func pictures(image: Image8, map: Image, profile: Profile) throws -> (map: [UInt8], overlay: [UInt8]) {
+    /// `regions` are drawn on the overlay as numbered boxes (from 1, in the given order), as `detect` draws them.
+    static func pictures(image: Image8, map: Image, regions: [DefectRegion] = [], profile: Profile) throws -> (map: [UInt8], overlay: [UInt8]) {
         let (scale, level) = range(profile)
         let full = map.width == image.width && map.height == image.height
             ? map : map.upsampledBilinear(width: image.width, height: image.height)
@@ -20,6 +21,10 @@ enum Rendering {
         let mapPNG = try ImageCodec.encodePNG(scaled.toUInt16())
         var over = Heatmap.overlay(image: image.rgb().toFloat(), map: full, range: scale)
         over = Heatmap.drawContour(on: over, map: full, threshold: level)
+        if !regions.isEmpty {
+            over = RegionBoxes.draw(regions.enumerated().map { RegionBoxes.Box(x: $1.x, y: $1.y, width: $1.width, height: $1.height, number: $0 + 1) },
+                                    on: over)
+        }
         return (mapPNG, try ImageCodec.encodePNG(over.toUInt8()))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Inspection
 
 /// The default store: one SQLite file (WAL, full sync) under the data folder, through GRDB. Schema
 /// migrations are ``Schema/migrations``, applied by GRDB's migrator.
@@ -114,7 +115,7 @@ public final class SQLiteStore: ServiceStore {
 
     static let inspectionColumns = """
         id, profile_id, profile_version, model, score, decision, threshold, families, image_blob, map_blob, overlay_blob,
-        filename, width, height, timings, created_at
+        filename, width, height, timings, created_at, false_alarm_rate, normalized_score, regions
         """
 
     static func inspection(_ r: Row) throws -> InspectionRecord {
@@ -124,16 +125,18 @@ public final class SQLiteStore: ServiceStore {
                          imageBlob: r["image_blob"], mapBlob: r["map_blob"], overlayBlob: r["overlay_blob"],
                          filename: r["filename"], width: r["width"], height: r["height"],
                          timings: try JSONColumn.decode([String: Double].self, r["timings"], column: "timings"),
-                         createdAt: r["created_at"])
+                         createdAt: r["created_at"], falseAlarmRate: r["false_alarm_rate"], normalizedScore: r["normalized_score"],
+                         regions: try JSONColumn.decode([DefectRegion].self, r["regions"], column: "regions"))
     }
 
     public func insertInspections(_ records: [InspectionRecord]) async throws {
         try await pool.write { db in
             for i in records {
-                try db.execute(sql: "INSERT INTO inspections (\(Self.inspectionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                try db.execute(sql: "INSERT INTO inspections (\(Self.inspectionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                arguments: [i.id, i.profileID, i.profileVersion, i.model, i.score, i.decision, i.threshold,
                                            JSONColumn.encode(i.families), i.imageBlob, i.mapBlob, i.overlayBlob, i.filename,
-                                           i.width, i.height, JSONColumn.encode(i.timings), i.createdAt])
+                                           i.width, i.height, JSONColumn.encode(i.timings), i.createdAt,
+                                           i.falseAlarmRate, i.normalizedScore, JSONColumn.encode(i.regions)])
             }
         }
     }

@@ -1,4 +1,9 @@
 import Foundation
+import Inspection
+
+/// Builds the defect naming (text prototypes of the names) for a profile's object; `nil` leaves regions unnamed.
+/// Called at most once per object per process (the service caches the result).
+public typealias DefectNamingProvider = @Sendable (_ object: String?) -> DefectNaming?
 
 /// Settings and hard limits of one `vtfusion serve` process.
 public struct ServiceConfiguration: Sendable {
@@ -30,6 +35,11 @@ public struct ServiceConfiguration: Sendable {
     /// Fault injection for shutdown tests: each inspection job takes this much longer
     /// (`VTFUSION_SERVE_FAILPOINT=delay-inspect-ms:N`).
     public var inspectDelayMilliseconds: Int?
+
+    /// Smallest defect region reported, in pixels (as `vtfusion detect --min-area`).
+    public var minRegionArea = 16
+    /// Names each defect region (nil: regions are reported without names).
+    public var naming: DefectNamingProvider?
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory

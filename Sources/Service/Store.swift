@@ -61,6 +61,11 @@ public enum Schema {
               created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)
             """,
         ]),
+        ("v2-inspection-decision", [
+            "ALTER TABLE inspections ADD COLUMN false_alarm_rate DOUBLE PRECISION",
+            "ALTER TABLE inspections ADD COLUMN normalized_score DOUBLE PRECISION",
+            "ALTER TABLE inspections ADD COLUMN regions TEXT NOT NULL DEFAULT '[]'",
+        ]),
     ]
 }
 

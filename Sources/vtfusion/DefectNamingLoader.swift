@@ -12,6 +12,12 @@ enum DefectNamingLoader {
     /// `nil` (with a message) when no namer ships with this build or the text encoder cannot be loaded: the
     /// regions are then reported without names.
     static func load(names: [String], object: String?, progress: ProgressReporter) throws -> DefectNaming? {
+        try provider(names: names, progress: progress)?(object)
+    }
+
+    /// Loads the namer and the text encoder once; the provider encodes the prompts of one object per call
+    /// (serialised: one text encoder). `nil` when no namer ships or the text encoder is unavailable.
+    static func provider(names: [String], progress: ProgressReporter) throws -> (@Sendable (String?) -> DefectNaming?)? {
         guard let dir = try? DefaultHead.directory(), FileManager.default.fileExists(atPath: dir.appendingPathComponent(fileName).path) else {
             progress.message("defect names: no trained namer ships with this build; regions are not named")
             return nil
@@ -24,7 +30,24 @@ enum DefectNamingLoader {
             progress.message("defect names: text encoder \(ModelRegistry.defaultTextEncoder) unavailable (\(error)); regions are not named")
             return nil
         }
-        let prototypes = try text.promptEncoder.encode(names.map { DefectNamer.prompt(object: object, defect: $0) }).l2Normalized(axis: -1)
-        return DefectNaming(namer: namer, names: names, prototypes: prototypes)
+        let encoder = LockedTextEncoder(text)
+        return { object in
+            guard let prototypes = encoder.encode(names.map { DefectNamer.prompt(object: object, defect: $0) }) else { return nil }
+            return DefectNaming(namer: namer, names: names, prototypes: prototypes)
+        }
+    }
+}
+
+/// One text encoder used from any thread, one call at a time.
+final class LockedTextEncoder: @unchecked Sendable {
+    private let bundle: TextEncoderBundle
+    private let lock = NSLock()
+
+    init(_ bundle: TextEncoderBundle) { self.bundle = bundle }
+
+    /// Unit-length prompt embeddings `[prompts, D]`, or nil when encoding fails.
+    func encode(_ prompts: [String]) -> Tensor? {
+        lock.lock(); defer { lock.unlock() }
+        return try? bundle.promptEncoder.encode(prompts).l2Normalized(axis: -1)
     }
 }

@@ -133,8 +133,11 @@ struct DetectCommand: ParsableCommand {
     }
 
     /// `--defect-names` split, trimmed, de-duplicated; the default list when absent.
-    func parsedDefectNames() throws -> [String] {
-        guard let text = defectNames else { return DefectNamer.defaultNames }
+    func parsedDefectNames() throws -> [String] { try Self.parseDefectNames(defectNames) }
+
+    /// A `--defect-names` value split, trimmed, de-duplicated; the default list when `nil`.
+    static func parseDefectNames(_ text: String?) throws -> [String] {
+        guard let text else { return DefectNamer.defaultNames }
         var names: [String] = []
         for n in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !n.isEmpty && !names.contains(n) { names.append(n) }
         guard names.count >= 2 && names.count <= DefectNamer.maxNames && names.allSatisfy({ $0.count <= 64 }) else {

@@ -1,9 +1,12 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Imaging
+import Inspection
+import UserFiles
 
 /// `vtfusion inspect --server URL --profile ID images...`: a client of `vtfusion serve`.
 struct InspectClientCommand: ParsableCommand {
@@ -11,11 +14,13 @@ struct InspectClientCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Send images to a running `vtfusion serve` and print score and decision per image.",
         discussion: """
-        Prints one line per image: path, score, decision (ok / ng / none), threshold and the inspection id; with --json \
-        the server's results. The key comes from --key or VTFUSION_API_KEY (scope inspect). Exit status 1 when any image failed.
+        Prints one line per image: path, score, decision (ok / ng / none), threshold, estimated false-alarm rate, \
+        number of defect regions and the inspection id; with --json the server's results. With --out DIR it writes \
+        what `vtfusion detect` writes (results.json, results.csv, maps/, overlays/; `vtfusion report DIR` renders it). \
+        The key comes from --key or VTFUSION_API_KEY (scope inspect). Exit status 1 when any image failed.
 
         Example:
-          VTFUSION_API_KEY=vtf_... vtfusion inspect --server http://127.0.0.1:8080 --profile prf_... part1.png part2.jpg
+          VTFUSION_API_KEY=vtf_... vtfusion inspect --server http://127.0.0.1:8080 --profile prf_... part1.png part2.jpg --out run1
         """)
 
     @Option(help: "Base URL of the service, e.g. http://127.0.0.1:8080.")
@@ -30,6 +35,12 @@ struct InspectClientCommand: ParsableCommand {
     @Flag(help: "Print the server's JSON results.")
     var json = false
 
+    @Option(help: "Write results.json, results.csv, maps/ and overlays/ here (as `vtfusion detect --out`).")
+    var out: String?
+
+    @Flag(help: "Replace the files a run writes in a non-empty --out folder.")
+    var force = false
+
     @Argument(help: "Image files (PNG, JPEG, BMP, TIFF).")
     var images: [String]
 
@@ -41,49 +52,70 @@ struct InspectClientCommand: ParsableCommand {
         guard profile.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), !profile.isEmpty else {
             throw ValidationError("--profile: expected an id such as prf_0123abcd")
         }
+        if let out { try OutputDirectory.check(out, force: force) }
     }
 
     func run() throws {
         guard let key = key ?? ProcessInfo.processInfo.environment["VTFUSION_API_KEY"], !key.isEmpty else {
             throw ValidationError("--key: no API key (give --key or set VTFUSION_API_KEY)")
         }
-        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
-        let url = URL(string: "\(base)/v1/profiles/\(profile)/inspect")!
-        let (paths, asJSON) = (images, json)
+        let client = ServiceClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, key: key)
+        let (paths, asJSON, profileID) = (images, json, profile)
+        let outURL = out.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let writeForce = force
         let failures = try runBlocking { () async throws -> Int in
-            var failed = 0
-            for path in paths {
-                do {
-                    let bytes = try ImageCodec.readImage(path)
-                    var request = URLRequest(url: url)
-                    request.httpMethod = "POST"
-                    request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-                    request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-                    request.httpBody = Data(bytes)
-                    request.timeoutInterval = 300
-                    let (data, response) = try await URLSession.shared.data(for: request)
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-                    guard status == 200, let r = (body["results"] as? [[String: Any]])?.first else {
-                        let detail = body["detail"] as? String ?? "HTTP \(status)"
-                        FileHandle.standardError.write(Data("\(path): \(detail)\n".utf8))
-                        failed += 1
-                        continue
-                    }
-                    if asJSON {
-                        print(String(decoding: try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys]), as: UTF8.self))
-                    } else {
-                        let score = (r["score"] as? Double).map { String(format: "%.4f", $0) } ?? "-"
-                        let threshold = (r["threshold"] as? Double).map { String(format: "%.4f", $0) } ?? "-"
-                        print("\(path)\t\(score)\t\(r["decision"] as? String ?? "-")\t\(threshold)\t\(r["id"] as? String ?? "-")")
-                    }
-                } catch {
-                    let message = error.localizedDescription
-                    FileHandle.standardError.write(Data((message.hasPrefix(path) ? message : "\(path): \(message)").utf8 + [10]))
-                    failed += 1
+            // The profile first: an unknown id or a bad key fails before any image is sent.
+            let info: ServiceClient.ProfileInfo
+            do { info = try await client.profile(profileID) } catch let e as ServiceClientError {
+                throw ServiceClientError(status: 0, detail: "--profile \(profileID): \(e)")
+            }
+            if let outURL {
+                try OutputDirectory.prepare(outURL, force: writeForce)
+                for sub in ["maps", "overlays"] {
+                    try FileManager.default.createDirectory(at: outURL.appendingPathComponent(sub), withIntermediateDirectories: true)
                 }
             }
-            return failed
+            let stems = OutputDirectory.uniqueStems(for: paths)
+            var entries: [DetectionResults.Entry] = []
+            for (path, stem) in zip(paths, stems) {
+                do {
+                    let bytes = try ImageCodec.readImage(path)
+                    let (r, raw) = try await client.inspect(profileID, bytes: bytes)
+                    var entry = DetectionResults.Entry(path: path, score: r.score, anomalous: r.decision == "none" ? nil : r.decision == "ng")
+                    entry.families = r.familyScores; entry.falseAlarmRate = r.falseAlarmRate
+                    entry.normalizedScore = r.normalizedScore; entry.regions = r.regions
+                    if let outURL {
+                        var files = DetectionResults.Files()
+                        for (kind, link) in [("maps", r.links.map), ("overlays", r.links.overlay)] {
+                            let png = try await client.get(link)
+                            let rel = "\(kind)/\(stem).png"
+                            try AtomicFile.write(png, to: outURL.appendingPathComponent(rel).path)
+                            if kind == "maps" { files.map = rel } else { files.overlay = rel }
+                        }
+                        entry.files = files
+                    }
+                    entries.append(entry)
+                    if asJSON {
+                        print(String(decoding: raw, as: UTF8.self))
+                    } else {
+                        let far = r.falseAlarmRate.map { String(format: "%.4g", $0) } ?? "-"
+                        print("\(path)\t\(String(format: "%.4f", r.score))\t\(r.decision)\t\(r.threshold.map { String(format: "%.4f", $0) } ?? "-")\t\(far)\t\(r.regions.count) region(s)\t\(r.id)")
+                    }
+                } catch {
+                    let message = "\(error)"
+                    FileHandle.standardError.write(Data((message.hasPrefix(path) ? message : "\(path): \(message)").utf8 + [10]))
+                    entries.append(DetectionResults.Entry(path: path, error: message))
+                }
+            }
+            if let outURL {
+                var results = DetectionResults(toolVersion: VTFusionVersion.string, commandLine: CommandLine.arguments,
+                                               backbone: info.model, checkpoint: "server \(client.base) profile \(info.id) v\(info.version)",
+                                               object: info.object, threshold: info.thresholdChoice,
+                                               mapRange: info.mapRange, mapFormats: ["png"], entries: entries)
+                try results.write(to: outURL)
+                if !asJSON { print("results: \(outURL.path)/\(DetectionResults.jsonFile)  (HTML: vtfusion report \(outURL.path))") }
+            }
+            return entries.filter { $0.error != nil }.count
         }
         if failures > 0 { throw ExitCode(1) }
     }

@@ -62,7 +62,24 @@ final class APIFlowTests: XCTestCase {
                 XCTAssertEqual(r["decision"] as? String, (r["score"] as! Double) >= threshold ? "ng" : "ok")
                 XCTAssertEqual(r["profile_version"] as? Int, 1)
                 XCTAssertNotNil((r["family_scores"] as? [String: Double])?["local"])
+                // The calibrated decision: false-alarm estimate and normalised score agree with the decision.
+                let far = try XCTUnwrap(r["false_alarm_rate"] as? Double)
+                XCTAssertTrue((0...1).contains(far), "\(far)")
+                let normalized = try XCTUnwrap(r["normalized_score"] as? Double)
+                XCTAssertTrue((0...1).contains(normalized))
+                XCTAssertEqual(normalized >= 0.5, r["decision"] as? String == "ng", "normalised \(normalized) vs \(r["decision"] ?? "")")
+                for region in try XCTUnwrap(r["regions"] as? [[String: Any]]) {
+                    let x = try XCTUnwrap(region["x"] as? Int), y = try XCTUnwrap(region["y"] as? Int)
+                    let w = try XCTUnwrap(region["width"] as? Int), h = try XCTUnwrap(region["height"] as? Int)
+                    XCTAssertTrue(x >= 0 && y >= 0 && w >= 1 && h >= 1 && x + w <= 64 && y + h <= 64, "\(region)")
+                    XCTAssertGreaterThan(try XCTUnwrap(region["area_percent"] as? Double), 0)
+                }
+                // What was answered is what is stored.
+                let stored = try await client.call(.get, "/v1/inspections/\(r["id"] as! String)", key: read)
+                XCTAssertEqual(stored.json["false_alarm_rate"] as? Double, far)
+                XCTAssertEqual((stored.json["regions"] as? [[String: Any]])?.count, (r["regions"] as? [[String: Any]])?.count)
             }
+            XCTAssertFalse(try XCTUnwrap(b["regions"] as? [[String: Any]]).isEmpty, "the defective image has a region")
             XCTAssertNil(g["overlay_png"])
             let inline = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(b["overlay_png"] as? String)))
             let overlay = try ImageCodec.decode([UInt8](inline))

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Imaging
 import Service
 import XCTest
 
@@ -184,15 +185,45 @@ final class KillRestartTests: XCTestCase {
         let rows = lines.filter { $0.hasPrefix(data.path) && $0.contains("\t") }.map { $0.split(separator: "\t").map(String.init) }
         XCTAssertEqual(rows.map { $0[0] }, [good.path, bad.path], lines.joined(separator: "\n"))
         XCTAssertGreaterThan(Double(rows[1][1])!, Double(rows[0][1])!)
-        XCTAssertTrue(rows.allSatisfy { ["ok", "ng"].contains($0[2]) && $0[4].hasPrefix("ins_") })
+        XCTAssertTrue(rows.allSatisfy { $0.count == 7 && ["ok", "ng"].contains($0[2]) && $0[5].hasSuffix("region(s)") && $0[6].hasPrefix("ins_") },
+                      lines.joined(separator: "\n"))
+        XCTAssertTrue(rows.allSatisfy { Double($0[4]).map { (0...1).contains($0) } ?? false }, "false-alarm estimate in 0...1")
         XCTAssertEqual(lines.filter { $0.hasPrefix(text.path + ":") }.count, 1, lines.joined(separator: "\n"))
         XCTAssertTrue(lines.contains { $0.hasPrefix(text.path + ": unknown image format") }, lines.joined(separator: "\n"))
+        // --out writes what `detect --out` writes: results.json/csv with the server's fields, maps and overlays.
+        let run = data.appendingPathComponent("run")
+        let c3 = try launch(["inspect", "--server", "http://127.0.0.1:\(port)", "--profile", profile, "--key", key, good.path, bad.path, text.path,
+                             "--out", run.path], output: data.appendingPathComponent("client3.log"))
+        c3.waitUntilExit()
+        XCTAssertEqual(c3.terminationStatus, 1, "one image failed")
+        let results = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("results.json"))) as? [String: Any])
+        let images = try XCTUnwrap(results["entries"] as? [[String: Any]])
+        XCTAssertEqual(images.count, 3)
+        XCTAssertEqual(images.compactMap { $0["score"] as? Double }.count, 2)
+        XCTAssertEqual(images.filter { $0["error"] != nil }.map { $0["path"] as? String }, [text.path])
+        for image in images where image["error"] == nil {
+            let files = try XCTUnwrap(image["files"] as? [String: Any])
+            for key in ["map", "overlay"] {
+                let rel = try XCTUnwrap(files[key] as? String)
+                let picture = try ImageCodec.decode(path: run.appendingPathComponent(rel).path)
+                XCTAssertEqual(picture.width, 64)
+            }
+            XCTAssertNotNil(image["falseAlarmRate"] as? Double)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("results.csv").path))
+        // A second run into the same folder without --force is refused before anything is sent.
+        let c4 = try launch(["inspect", "--server", "http://127.0.0.1:\(port)", "--profile", profile, "--key", key, good.path, "--out", run.path],
+                            output: data.appendingPathComponent("client4.log"))
+        c4.waitUntilExit()
+        XCTAssertNotEqual(c4.terminationStatus, 0)
+
         // A server-side refusal is reported too: an unknown profile.
         let out2 = data.appendingPathComponent("client2.log")
         let c2 = try launch(["inspect", "--server", "http://127.0.0.1:\(port)", "--profile", "prf_none", "--key", key, good.path], output: out2)
         c2.waitUntilExit()
         XCTAssertEqual(c2.terminationStatus, 1)
-        XCTAssertTrue(try String(contentsOf: out2, encoding: .utf8).contains("\(good.path): no profile prf_none"))
+        let log2 = try String(contentsOf: out2, encoding: .utf8)
+        XCTAssertTrue(log2.contains("--profile prf_none: HTTP 404: no profile prf_none"), log2)
     }
 
     /// SIGTERM while requests are in flight (each inspection slowed to 400 ms, one worker): every request

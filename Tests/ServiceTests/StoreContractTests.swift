@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Inspection
 import Service
 import XCTest
 
@@ -38,7 +39,14 @@ final class StoreContractTests: XCTestCase {
             InspectionRecord(id: id, profileID: p.id, profileVersion: 2, model: "m", score: at / 10, decision: decision, threshold: nil,
                              families: ["local": 1.5], imageBlob: String(repeating: "b", count: 64), mapBlob: String(repeating: "c", count: 64),
                              overlayBlob: String(repeating: "d", count: 64), filename: decision == "ng" ? nil : "x.png", width: 3, height: 4,
-                             timings: ["model_ms": 2], createdAt: at)
+                             timings: ["model_ms": 2], createdAt: at,
+                             falseAlarmRate: decision == "ng" ? 0.0004 : nil, normalizedScore: decision == "ng" ? 0.8 : nil,
+                             regions: decision == "ng" ? [named(DefectRegion(x: 1, y: 2, width: 2, height: 1, area: 2, areaPercent: 16.7, peak: 0.9, mean: 0.7))] : [])
+        }
+        func named(_ r: DefectRegion) -> DefectRegion {
+            var r = r
+            r.names = [DefectName(name: "scratch", probability: 0.6), DefectName(name: "crack", probability: 0.25)]
+            return r
         }
         let rows = [inspection("ins_1", 10, "ok"), inspection("ins_2", 20, "ng"), inspection("ins_3", 30, "ok")]
         try await store.insertInspections(rows)
