@@ -41,7 +41,7 @@ for i in range(2): png(f"{sys.argv[1]}/g{i}.png", i)
 PY
 curl -sf -H "Authorization: Bearer $KEY" -F name=fuzz -F "images=@$WORK/g0.png" -F "images=@$WORK/g1.png" "$BASE/v1/profiles" > /dev/null
 REPORT=()
-[ -n "${SCHEMATHESIS_REPORT:-}" ] && REPORT=(--report junit --report-dir "$SCHEMATHESIS_REPORT")
+if [ -n "${SCHEMATHESIS_REPORT:-}" ]; then mkdir -p "$SCHEMATHESIS_REPORT"; REPORT=(--report junit --report-dir "$(realpath "$SCHEMATHESIS_REPORT")"); fi
 (cd "$WORK" && "$VENV/bin/schemathesis" run "$BASE/v1/openapi.json" -H "Authorization: Bearer $KEY" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
   --max-time "$MAX_TIME" --seed "${SEED:-1}" --workers 2 --request-timeout 60 --no-color "${REPORT[@]}")
