@@ -163,15 +163,22 @@ extension EvidenceSpec {
     /// the references and summed with equal weights (chosen on benchmark v2's auxiliary categories: the
     /// equal-weight sum beat every single channel and every pair there). One synthetic anomaly per family
     /// places the threshold; weighing the channels by them (``learnedWeightShare``) is an option, off by
-    /// default until it is shown to help on auxiliary data. Two augmented views of each reference add
-    /// normal samples to the decision's calibration.
-    public static let standard = EvidenceSpec(channels: [
-        EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
-        EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local),
-        EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
-        EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
-        EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
-    ], syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2)
+    /// default until it is shown to help on auxiliary data. Two mirror-image views of each reference
+    /// (``CalibrationViews/Kind/flips``: texture scale and statistics kept) add normal samples to the
+    /// decision's calibration and to each channel's (chosen on the auxiliary categories over seeds 0 and 1:
+    /// pixel AUPRO +4.5 at k = 2 and +2.1 at k = 4, image AUROC unchanged, against crop/rotation views
+    /// that calibrated the decision only).
+    public static let standard: EvidenceSpec = {
+        var s = EvidenceSpec(channels: [
+            EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
+            EvidenceChannel(.patchKNN, scale: 448, layer: 12, family: .local),
+            EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
+            EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
+            EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
+        ], syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2, viewsCalibrateChannels: true)
+        s.calibrationViewKind = .flips
+        return s
+    }()
 
     /// AnomalyDINO-S as published: 448 px, last layer with the final norm, references rotated in 45-degree
     /// steps, image score = mean of the top 1 % of patch distances, maps smoothed with sigma 4.

@@ -204,23 +204,28 @@ struct EvalCommand: ParsableCommand {
 enum RecipeVariant: String, CaseIterable {
     /// Channel weights learned from 2 synthetic anomalies per family made from the references, half the weight.
     case learnedWeights = "learned-weights"
-    /// The references' augmented views calibrate each channel beside the leave-one-out scores.
+    /// Crop/rotation calibration views that also calibrate each channel beside the leave-one-out scores.
     case viewsCalibrate = "views-calibrate"
-    /// Both of the above.
+    /// Learned weights with crop/rotation views calibrating each channel.
     case viewsLearned = "views-learned"
     /// The anomaly map drawn from every map channel (224 px too), weighted as the score.
     case mapAll = "map-all"
-    /// Mirror-image calibration views (texture scale and statistics kept) that also calibrate each channel.
+    /// Mirror-image calibration views that also calibrate each channel (the default since 2026-12-06; kept so
+    /// that the earlier commands in docs/RESULTS.md still run).
     case flipViewsCalibrate = "flip-views-calibrate"
+    /// The default before 2026-12-06: crop/rotation calibration views that calibrate the decision only.
+    case cropViews = "crop-views"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
         switch self {
         case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2
-        case .viewsCalibrate: s.viewsCalibrateChannels = true
-        case .viewsLearned: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2; s.viewsCalibrateChannels = true
+        case .viewsCalibrate: s.calibrationViewKind = .cropsRotations; s.viewsCalibrateChannels = true
+        case .viewsLearned:
+            s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2; s.calibrationViewKind = .cropsRotations; s.viewsCalibrateChannels = true
         case .mapAll: s.mapFromAllChannels = true
         case .flipViewsCalibrate: s.calibrationViewKind = .flips; s.viewsCalibrateChannels = true
+        case .cropViews: s.calibrationViewKind = nil; s.viewsCalibrateChannels = nil
         }
         return s
     }

@@ -27,8 +27,10 @@ final class OneInferencePathTests: XCTestCase {
         let profile = try cache.profile(model: model, paths: refs.map(\.path), object: "object", seed: 0)
         let evaluated = try model.inspect(features: cache.test, profile: profile, smoothing: false).map(\.score)
         XCTAssertEqual(detected.count, 3)
-        // Batches of different sizes reach BLAS, so float rounding may differ in the last digits.
-        for (a, b) in zip(detected, evaluated) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(a))) }
+        // Batches of different sizes reach BLAS, so float rounding may differ in the last digits; with
+        // OpenBLAS's Haswell/Zen kernels the tiny random model's small calibration spreads magnify that to
+        // ~3e-4 (generic kernels: < 1e-5). A second route to a score would differ by far more.
+        for (a, b) in zip(detected, evaluated) { XCTAssertEqual(a, b, accuracy: 1e-3 * max(1, abs(a))) }
         XCTAssertGreaterThan(detected[1], max(detected[0], detected[2]))
     }
 }

@@ -42,6 +42,13 @@ final class DefaultHeadOutputTests: XCTestCase {
         }
         let expected = try fixture("default_head_outputs")
         XCTAssertEqual(Set(expected.keys), Set(actual.keys))
-        for (k, e) in expected { XCTAssertEqual(actual[k]?.scalars, e.scalars, "\(k): outputs must be identical") }
+        // Equal up to float rounding: BLAS kernels differ by CPU (OpenBLAS's Haswell/Zen kernels change the
+        // last digits against the generic ones the outputs were recorded with); a changed head moves them by far more.
+        for (k, e) in expected {
+            let a = try XCTUnwrap(actual[k]?.scalars, k)
+            XCTAssertEqual(a.count, e.scalars.count, k)
+            let worst = zip(a, e.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 2e-5, "\(k): outputs must match the recorded ones")
+        }
     }
 }

@@ -33,6 +33,13 @@ final class ArgumentValidationTests: XCTestCase {
         // Each variant changes the default recipe in one place.
         let standard = EvidenceSpec.standard
         XCTAssertEqual(RecipeVariant.viewsCalibrate.apply(to: standard).viewsCalibrateChannels, true)
+        XCTAssertEqual(RecipeVariant.viewsCalibrate.apply(to: standard).calibrationViewKind, .cropsRotations)
+        XCTAssertEqual(standard.calibrationViewKind, .flips)
+        XCTAssertEqual(standard.viewsCalibrateChannels, true)
+        XCTAssertEqual(RecipeVariant.flipViewsCalibrate.apply(to: standard), standard)
+        let before = RecipeVariant.cropViews.apply(to: standard)
+        XCTAssertNil(before.calibrationViewKind)
+        XCTAssertNil(before.viewsCalibrateChannels)
         XCTAssertEqual(RecipeVariant.mapAll.apply(to: standard).mapFromAllChannels, true)
         XCTAssertEqual(RecipeVariant.learnedWeights.apply(to: standard).learnedWeightShare, 0.5)
         XCTAssertNotEqual(RecipeVariant.viewsLearned.apply(to: standard), RecipeVariant.learnedWeights.apply(to: standard))
