@@ -58,14 +58,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "One knob from 0 (ten times fewer alarms than --threshold-far) through 0.5 (as asked) to 1 (ten times more, catching more defects).")
     var sensitivity: Double = 0.5
 
-    @Option(help: "Smallest defect region reported, in pixels.")
-    var minArea: Int = 16
-
-    @Option(help: "Comma-separated defect names ranked for each region (default: scratch, crack, hole, dent, stain, contamination, discoloration, missing part, deformation, wrinkle, fold, cut).")
-    var defectNames: String?
-
-    @Flag(help: "Do not name defect regions (skips loading the text encoder).")
-    var noDefectNames = false
+    @OptionGroup var regions: RegionOptions
 
     @Option(help: "Decision threshold given by hand (overrides --threshold-far).")
     var threshold: Double?
@@ -93,8 +86,6 @@ struct DetectCommand: ParsableCommand {
         var formats: DetectionWriter.MapFormats { self == .png ? .png : (self == .npy ? .npy : .both) }
     }
 
-    static let maxMinArea = 100_000_000
-
     func validate() throws {
         if refs.isEmpty && profile == nil { throw ValidationError("--refs: give at least one reference image or folder of good parts (or --profile)") }
         if !refs.isEmpty && profile != nil { throw ValidationError("give either --refs or --profile, not both") }
@@ -105,7 +96,6 @@ struct DetectCommand: ParsableCommand {
         }
         if !(thresholdFar > 0 && thresholdFar < 0.5) { throw ValidationError("--threshold-far must be between 0 and 0.5 (e.g. 0.01), got \(thresholdFar)") }
         if !(0...1).contains(sensitivity) { throw ValidationError("--sensitivity must be between 0 and 1, got \(sensitivity)") }
-        if !(0...DetectCommand.maxMinArea).contains(minArea) { throw ValidationError("--min-area must be between 0 and \(DetectCommand.maxMinArea) pixels, got \(minArea)") }
         if let t = threshold, !t.isFinite { throw ValidationError("--threshold must be a finite number") }
         if threshold != nil && validation != nil { throw ValidationError("give either --threshold or --validation, not both") }
         if let v = validation, !FileManager.default.fileExists(atPath: v) { throw ValidationError("--validation \(v): no such folder") }
@@ -126,24 +116,10 @@ struct DetectCommand: ParsableCommand {
         progress.message(String(format: "model loaded in %.2f s", Timing.now() - t0))
         var settings = detectSettings(references: refFiles.images, images: imageFiles.images)
         if let v = validation { settings.threshold = try Self.validationPolicy(v) }
-        if !noDefectNames { settings.naming = try DefectNamingLoader.load(names: parsedDefectNames(), object: object, progress: progress) }
+        if !regions.noDefectNames { settings.naming = try DefectNamingLoader.load(names: regions.names(), object: object, progress: progress) }
         let code = try Self.execute(model: loaded.model, settings: settings, backbone: loaded.description,
                                     json: json, progress: progress)
         if code != 0 { throw ExitCode(code) }
-    }
-
-    /// `--defect-names` split, trimmed, de-duplicated; the default list when absent.
-    func parsedDefectNames() throws -> [String] { try Self.parseDefectNames(defectNames) }
-
-    /// A `--defect-names` value split, trimmed, de-duplicated; the default list when `nil`.
-    static func parseDefectNames(_ text: String?) throws -> [String] {
-        guard let text else { return DefectNamer.defaultNames }
-        var names: [String] = []
-        for n in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !n.isEmpty && !names.contains(n) { names.append(n) }
-        guard names.count >= 2 && names.count <= DefectNamer.maxNames && names.allSatisfy({ $0.count <= 64 }) else {
-            throw ValidationError("--defect-names: give 2...\(DefectNamer.maxNames) comma-separated names of at most 64 characters, got \(names.count)")
-        }
-        return names
     }
 
     func detectSettings(references: [String], images: [String]) -> DetectSettings {
@@ -151,7 +127,7 @@ struct DetectCommand: ParsableCommand {
         s.force = force
         s.threshold = threshold.map { .manual($0) }
             ?? .references(DecisionRule(targetFalseAlarmRate: thresholdFar, sensitivity: sensitivity))
-        s.minRegionArea = minArea
+        s.minRegionArea = regions.minArea
         s.formats = format.formats
         s.batchSize = batchSize
         s.toolVersion = VTFusionVersion.string

@@ -91,14 +91,7 @@ struct ServeRunCommand: ParsableCommand {
     @Option(help: "Seconds a request may wait for and use a worker.")
     var timeout: Int = 120
 
-    @Option(help: "Smallest defect region reported, in pixels.")
-    var minArea: Int = 16
-
-    @Option(help: "Comma-separated defect names ranked for each region (default: the list of `vtfusion detect`).")
-    var defectNames: String?
-
-    @Flag(help: "Do not name defect regions (skips loading the text encoder).")
-    var noDefectNames = false
+    @OptionGroup var regions: RegionOptions
 
     @Option(help: "A folder to watch: each image dropped there is inspected against --profile, then moved to ok/, ng/ or error/.")
     var watch: String?
@@ -113,10 +106,6 @@ struct ServeRunCommand: ParsableCommand {
         guard (1...1024).contains(maxBodyMb) else { throw ValidationError("--max-body-mb: expected 1 to 1024, got \(maxBodyMb)") }
         guard (1...1000).contains(maxMegapixels) else { throw ValidationError("--max-megapixels: expected 1 to 1000, got \(maxMegapixels)") }
         guard (1...3600).contains(timeout) else { throw ValidationError("--timeout: expected 1 to 3600 seconds, got \(timeout)") }
-        guard (0...DetectCommand.maxMinArea).contains(minArea) else {
-            throw ValidationError("--min-area: expected 0 to \(DetectCommand.maxMinArea) pixels, got \(minArea)")
-        }
-        _ = try DetectCommand.parseDefectNames(defectNames)
         guard (watch == nil) == (profile == nil) else { throw ValidationError("--watch and --profile go together") }
     }
 
@@ -132,10 +121,10 @@ struct ServeRunCommand: ParsableCommand {
         config.maxBodyBytes = maxBodyMb << 20
         config.maxPixels = maxMegapixels * 1_000_000
         config.requestTimeout = .seconds(timeout)
-        config.minRegionArea = minArea
+        config.minRegionArea = regions.minArea
         // Defect names need the shipped namer, which reads the default backbone's features.
-        if !noDefectNames && backbone == ModelRegistry.defaultBackbone {
-            config.naming = try DefectNamingLoader.provider(names: DetectCommand.parseDefectNames(defectNames), progress: ProgressReporter())
+        if !regions.noDefectNames && backbone == ModelRegistry.defaultBackbone {
+            config.naming = try DefectNamingLoader.provider(names: regions.names(), progress: ProgressReporter())
         }
         if let f = ProcessInfo.processInfo.environment["VTFUSION_SERVE_FAILPOINT"] {
             // Fault injection for the crash and shutdown tests: kill-after-files:N, delay-inspect-ms:N (comma-separated).
