@@ -17,6 +17,9 @@ public struct ReferenceSet: @unchecked Sendable {
     /// `"scale/layer"` -> one statistics per reference.
     public var statistics: [String: [FeatureStatistics]]
     public var count: Int
+    /// Whether every image is scored on its zero-shot foreground only (``EvidenceSpec/foregroundMask``,
+    /// decided once per profile).
+    public var masked: Bool = false
 
     public static func key(_ scale: Int, _ layer: Int) -> String { "\(scale)/\(layer)" }
 
@@ -26,14 +29,30 @@ public struct ReferenceSet: @unchecked Sendable {
         return noGrad { Tensor.stack(stats.map(\.mean), axis: 0).mean(axis: 0).contiguous() }
     }
 
+    /// The foreground mask of `s` (from its deepest extracted layer), or `nil` (no mask, or grid too small).
+    static func mask(_ s: ScaleFeatures) -> [Bool]? {
+        ForegroundMask.estimate(s.tokens(s.layers.keys.max()!), grid: s.grid)
+    }
+
     /// The evidence of `image`; `excluding` leaves one reference out (leave-one-out calibration);
     /// `selfScored` compares the single reference with itself outside a window (k = 1 calibration).
     func evidence(_ image: ImageFeatures, spec: EvidenceSpec, excluding: Int? = nil, selfScored: Bool = false) -> RawEvidence {
-        var distances: [String: [Float]] = [:]
+        var distances: [String: [Float]] = [:], unmasked: [String: [Float]] = [:]
+        var masks: [Int: [Bool]?] = [:]
+        func mask(_ scale: Int) -> [Bool]? {
+            guard masked else { return nil }
+            if let m = masks[scale] { return m }
+            let m = Self.mask(image.at(scale))
+            masks[scale] = m
+            return m
+        }
+        // With the patch-maps scope, the whole-image channels (mean distance, statistics) read every patch.
+        let wholeImageGlobals = spec.foregroundScope == .patchMaps
         var values: [Double] = []
         for c in spec.channels {
             let key = Self.key(c.scale, c.layer)
             let s = image.at(c.scale)
+            let fg = mask(c.scale)
             switch c.kind {
             case .patchKNN, .meanKNN:
                 if distances[key] == nil {
@@ -45,21 +64,27 @@ public struct ReferenceSet: @unchecked Sendable {
                         let banks = (banks[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
                         d = NearestNeighbours.distances(tokens, banks: banks)
                     }
-                    if spec.foregroundMask, let mask = ForegroundMask.estimate(s.tokens(s.layers.keys.max()!), grid: s.grid) {
-                        for i in d.indices where !mask[i] { d[i] = 0 }
-                    }
+                    unmasked[key] = d
+                    if let fg { for i in d.indices where !fg[i] { d[i] = 0 } }
                     distances[key] = d
                 }
-                let d = distances[key]!
-                values.append(c.kind == .patchKNN ? NearestNeighbours.topMean(d, fraction: spec.topFraction)
-                                                  : d.reduce(0.0) { $0 + Double($1) } / Double(max(d.count, 1)))
+                if c.kind == .patchKNN {
+                    values.append(NearestNeighbours.topMean(distances[key]!, fraction: spec.topFraction))
+                } else if wholeImageGlobals || fg == nil {
+                    let d = unmasked[key]!
+                    values.append(d.reduce(0.0) { $0 + Double($1) } / Double(max(d.count, 1)))
+                } else {
+                    let d = distances[key]!, kept = fg!.filter { $0 }.count
+                    values.append(d.reduce(0.0) { $0 + Double($1) } / Double(max(kept, 1)))
+                }
             case .featureStats:
                 let tokens = s.tokens(c.layer)
+                let fg = wholeImageGlobals ? nil : fg
                 if selfScored {
-                    let h = FeatureStatistics.halves(tokens, grid: s.grid)
+                    let h = FeatureStatistics.halves(tokens, grid: s.grid, mask: fg)
                     values.append(h.count == 2 ? 0.5 * (h[0].distance(to: h[1]) + h[1].distance(to: h[0])) : 0)
                 } else {
-                    let mine = FeatureStatistics(tokens: tokens)
+                    let mine = FeatureStatistics(tokens: ForegroundMask.rows(tokens, mask: fg))
                     let refs = (statistics[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
                     values.append(refs.map { mine.distance(to: $0) }.min() ?? 0)
                 }

@@ -44,10 +44,18 @@ public struct FeatureStatistics: @unchecked Sendable {
         return Double((shift / max(reference.trace, 1e-12)).squareRoot() + diff.squareRoot() / max(reference.covarianceNorm, 1e-12))
     }
 
-    /// Statistics of the top and bottom halves of a grid (for the one-reference normal estimate).
-    public static func halves(_ tokens: Tensor, grid: (Int, Int)) -> [FeatureStatistics] {
+    /// Statistics of the top and bottom halves of a grid (for the one-reference normal estimate), of the
+    /// patches inside `mask` when one is given (and each half keeps at least 4 of them).
+    public static func halves(_ tokens: Tensor, grid: (Int, Int), mask: [Bool]? = nil) -> [FeatureStatistics] {
         let (h, w) = grid
         guard h >= 2 else { return [FeatureStatistics(tokens: tokens)] }
+        if let mask, mask.count == h * w {
+            let split = (h / 2) * w
+            let top = (0..<split).filter { mask[$0] }, bottom = (split..<(h * w)).filter { mask[$0] }
+            if top.count >= 4 && bottom.count >= 4 {
+                return noGrad { [top, bottom].map { FeatureStatistics(tokens: tokens.indexSelect(axis: 0, indices: $0).contiguous()) } }
+            }
+        }
         let top = tokens.sliced(axis: 0, start: 0, end: (h / 2) * w).contiguous()
         let bottom = tokens.sliced(axis: 0, start: (h / 2) * w, end: h * w).contiguous()
         return [FeatureStatistics(tokens: top), FeatureStatistics(tokens: bottom)]

@@ -41,4 +41,29 @@ public enum ForegroundMask {
         precondition(dilated.count == n)
         return dilated
     }
+
+    /// Whether `mask` looks like one object on a background: it keeps at least 60 % of the central region
+    /// (the middle half of each side) and at most 30 % of the outermost ring of patches. A surface's first
+    /// principal component splits it into blobs that reach the border as often as the centre.
+    public static func looksLikeObject(_ mask: [Bool], grid: (Int, Int)) -> Bool {
+        let (h, w) = grid
+        guard h >= 4 && w >= 4 && mask.count == h * w else { return false }
+        var centre = 0, centreKept = 0, ring = 0, ringKept = 0
+        for r in 0..<h {
+            for c in 0..<w {
+                let keep = mask[r * w + c]
+                if r == 0 || c == 0 || r == h - 1 || c == w - 1 { ring += 1; if keep { ringKept += 1 } }
+                if r >= h / 4 && r < h - h / 4 && c >= w / 4 && c < w - w / 4 { centre += 1; if keep { centreKept += 1 } }
+            }
+        }
+        return Double(centreKept) >= 0.6 * Double(centre) && Double(ringKept) <= 0.3 * Double(ring)
+    }
+
+    /// The rows of `tokens` `[N, C]` inside `mask` (all rows when the mask is `nil` or keeps fewer than 4).
+    static func rows(_ tokens: Tensor, mask: [Bool]?) -> Tensor {
+        guard let mask else { return tokens }
+        let keep = mask.indices.filter { mask[$0] }
+        guard keep.count >= 4 else { return tokens }
+        return noGrad { tokens.indexSelect(axis: 0, indices: keep).contiguous() }
+    }
 }

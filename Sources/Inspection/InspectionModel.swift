@@ -37,9 +37,16 @@ public final class InspectionModel: @unchecked Sendable {
         try extractor.features(images, layersByScale: layersByScale)
     }
 
-    /// The extra real views of the references the recipe asks for (rotations in 45-degree steps).
+    /// The extra real views of the references the recipe asks for (rotations in 45-degree steps, or the
+    /// square's other 7 symmetries).
     public func referenceViews(_ image: Image8) -> [Image8] {
-        spec.views == .rotations45 ? stride(from: 45.0, to: 360.0, by: 45.0).map { image.rotated(degrees: $0) } : []
+        switch spec.views {
+        case .identity, .flipsRotations: return []
+        case .rotations45: return stride(from: 45.0, to: 360.0, by: 45.0).map { image.rotated(degrees: $0) }
+        case .dihedral:
+            let mirror = image.mirrored()
+            return [90.0, 180, 270].map { image.rotated(degrees: $0) } + [mirror] + [90.0, 180, 270].map { mirror.rotated(degrees: $0) }
+        }
     }
 
     /// The augmented views of a reference scored as extra normal samples of the decision.
@@ -143,11 +150,25 @@ public final class InspectionModel: @unchecked Sendable {
         let header = Profile.Header(model: name, spec: spec, object: object, references: names, calibration: calibration,
                                     normalScores: normalScores, syntheticScores: syntheticScores, selfScored: k == 1,
                                     mapRange: range, threshold: .calibrated(decision), decision: decision,
-                                    regionLevel: peaks.max().map(Double.init))
+                                    regionLevel: peaks.max().map(Double.init), foregroundMasked: refs.masked)
         return Profile(header: header, references: refs)
     }
 
+    /// Whether a profile of these references scores the foreground only: the recipe asks for the mask and,
+    /// with ``EvidenceSpec/maskObjectsOnly``, every reference looks like an object on a background at every scale.
+    func usesForegroundMask(_ identity: [ImageFeatures]) -> Bool {
+        guard spec.foregroundMask else { return false }
+        guard spec.maskObjectsOnly == true else { return true }
+        return identity.allSatisfy { f in
+            spec.scales.allSatisfy { scale in
+                let s = f.at(scale)
+                return ReferenceSet.mask(s).map { ForegroundMask.looksLikeObject($0, grid: s.grid) } ?? false
+            }
+        }
+    }
+
     func buildReferenceSet(identity: [ImageFeatures], views: [[ImageFeatures]]) -> ReferenceSet {
+        let masked = usesForegroundMask(identity)
         var banks: [String: [Tensor]] = [:], stats: [String: [FeatureStatistics]] = [:]
         for c in spec.channels {
             let key = ReferenceSet.key(c.scale, c.layer)
@@ -162,10 +183,14 @@ public final class InspectionModel: @unchecked Sendable {
                 }
             case .featureStats:
                 guard stats[key] == nil else { continue }
-                stats[key] = identity.map { FeatureStatistics(tokens: $0.at(c.scale).tokens(c.layer)) }
+                stats[key] = identity.map { f in
+                    let s = f.at(c.scale)
+                    let fg = masked && spec.foregroundScope != .patchMaps ? ReferenceSet.mask(s) : nil
+                    return FeatureStatistics(tokens: ForegroundMask.rows(s.tokens(c.layer), mask: fg))
+                }
             }
         }
-        return ReferenceSet(banks: banks, statistics: stats, count: identity.count)
+        return ReferenceSet(banks: banks, statistics: stats, count: identity.count, masked: masked)
     }
 
     /// Identity, flips and (square grids) 90-degree rotations of a token grid `[h*w, C]`, stacked `[V*h*w, C]`.

@@ -30,6 +30,9 @@ public final class Profile: @unchecked Sendable {
         public var decision: DecisionCalibration?
         /// Map level defect regions are cut at: the highest value of the normal samples' (smoothed) maps.
         public var regionLevel: Double?
+        /// Whether images are scored on their foreground only (``EvidenceSpec/foregroundMask``, decided from
+        /// the references); `nil` in profiles written before: the recipe's flag.
+        public var foregroundMasked: Bool?
     }
 
     public internal(set) var header: Header
@@ -110,6 +113,7 @@ public final class Profile: @unchecked Sendable {
         guard header.calibration.channels.count == header.spec.channels.count else {
             throw InspectionError.invalidProfile(path: url.path, reason: "calibration has \(header.calibration.channels.count) channels for \(header.spec.channels.count)")
         }
-        return Profile(header: header, references: ReferenceSet(banks: banks, statistics: stats, count: k))
+        return Profile(header: header, references: ReferenceSet(banks: banks, statistics: stats, count: k,
+                                                                   masked: header.foregroundMasked ?? header.spec.foregroundMask))
     }
 }

@@ -95,6 +95,18 @@ extension Image8 {
         return Image8(width: width, height: height, channels: channels, samples: out)
     }
 
+    /// The image mirrored left to right.
+    public func mirrored() -> Image8 {
+        var out = [UInt8](repeating: 0, count: samples.count)
+        let (w, c) = (width, channels)
+        for y in 0..<height {
+            for x in 0..<w {
+                for k in 0..<c { out[(y * w + x) * c + k] = samples[(y * w + (w - 1 - x)) * c + k] }
+            }
+        }
+        return Image8(width: w, height: height, channels: c, samples: out)
+    }
+
     /// The image rotated 90 degrees counter-clockwise.
     func rotated90() -> Image8 {
         var out = [UInt8](repeating: 0, count: samples.count)

@@ -215,6 +215,22 @@ enum RecipeVariant: String, CaseIterable {
     case flipViewsCalibrate = "flip-views-calibrate"
     /// The default before 2026-12-06: crop/rotation calibration views that calibrate the decision only.
     case cropViews = "crop-views"
+    /// References rotated in 45-degree steps through the backbone (AnomalyDINO's augmentation) in place of
+    /// token-grid flips and rotations.
+    case rotations45 = "rotations-45"
+    /// References turned and mirrored through the backbone (8 passes) in place of token-grid flips and rotations.
+    case dihedralViews = "dihedral-views"
+    /// AnomalyDINO's zero-shot foreground mask on every image a profile scores (surfaces too), on every channel.
+    case foregroundMask = "foreground-mask"
+    /// The object mask on every channel: mean distances and feature statistics read the object only too.
+    case objectMask = "object-mask"
+    /// The object mask on the patch maps only (the default since 2026-12-07; kept so that the commands in
+    /// docs/RESULTS.md still run).
+    case objectMaskMaps = "object-mask-maps"
+    /// The default before 2026-12-07: no foreground mask, objects included.
+    case noMask = "no-mask"
+    /// Image score of a patch channel = mean of the top 0.5 % of its patches (1 % in the default).
+    case topHalfPercent = "top-half-percent"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -226,6 +242,13 @@ enum RecipeVariant: String, CaseIterable {
         case .mapAll: s.mapFromAllChannels = true
         case .flipViewsCalibrate: s.calibrationViewKind = .flips; s.viewsCalibrateChannels = true
         case .cropViews: s.calibrationViewKind = nil; s.viewsCalibrateChannels = nil
+        case .rotations45: s.views = .rotations45
+        case .dihedralViews: s.views = .dihedral
+        case .foregroundMask: s.foregroundMask = true; s.maskObjectsOnly = nil; s.foregroundScope = .allChannels
+        case .objectMask: s.foregroundMask = true; s.maskObjectsOnly = true; s.foregroundScope = .allChannels
+        case .objectMaskMaps: s.foregroundMask = true; s.maskObjectsOnly = true; s.foregroundScope = .patchMaps
+        case .noMask: s.foregroundMask = false; s.maskObjectsOnly = nil; s.foregroundScope = nil
+        case .topHalfPercent: s.topFraction = 0.005
         }
         return s
     }

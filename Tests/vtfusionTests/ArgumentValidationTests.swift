@@ -43,6 +43,19 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.mapAll.apply(to: standard).mapFromAllChannels, true)
         XCTAssertEqual(RecipeVariant.learnedWeights.apply(to: standard).learnedWeightShare, 0.5)
         XCTAssertNotEqual(RecipeVariant.viewsLearned.apply(to: standard), RecipeVariant.learnedWeights.apply(to: standard))
+        XCTAssertEqual(RecipeVariant.rotations45.apply(to: standard).views, .rotations45)
+        XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard).views, .dihedral)
+        XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
+        // The default masks the patch maps of objects; the variants mask more, or nothing.
+        XCTAssertTrue(standard.foregroundMask)
+        XCTAssertEqual(standard.maskObjectsOnly, true)
+        XCTAssertEqual(standard.foregroundScope, .patchMaps)
+        XCTAssertEqual(RecipeVariant.objectMaskMaps.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
+        XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
+        XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .objectMaskMaps],
+                       "every variant but the two kept for old commands changes the recipe")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {

@@ -104,6 +104,10 @@ public final class DetectRun {
         let profile = try makeProfile()
         self.profile = profile
         log(String(format: "profile: %d references, built in %.2f s", profile.referenceCount, Date().timeIntervalSince(t0)))
+        if profile.references.masked {
+            let scope = profile.spec.foregroundScope == .patchMaps ? "the patch maps read" : "every channel reads"
+            log("foreground mask: on (the references look like an object on a background; \(scope) the object only)")
+        }
         let threshold = try chooseThreshold(profile)
         profile.setThreshold(threshold)
         if let t = threshold { log("Threshold: \(t)") }
