@@ -23,17 +23,8 @@ public enum CalibrationViews {
 
     /// View `i` of ``Kind/flips``: horizontal, vertical, then both mirrors in turn, with the same jitter as ``view``.
     static func flipView(_ image: Image8, index i: Int) -> Image8 {
-        let (w, h, c) = (image.width, image.height, image.channels)
         let (fx, fy) = [(true, false), (false, true), (true, true)][i % 3]
-        var out = [UInt8](repeating: 0, count: image.samples.count)
-        for y in 0..<h {
-            let sy = fy ? h - 1 - y : y
-            for x in 0..<w {
-                let sx = fx ? w - 1 - x : x
-                for ch in 0..<c { out[(y * w + x) * c + ch] = image.samples[(sy * w + sx) * c + ch] }
-            }
-        }
-        return jittered(Image8(width: w, height: h, channels: c, samples: out), index: i)
+        return jittered(image.mirrored(horizontally: fx, vertically: fy), index: i)
     }
 
     /// View `i`: even views crop 92 % of each side at one of four corners and resize back; odd views rotate

@@ -85,8 +85,8 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// Gaussian sigma (pixels of the output map) applied to anomaly maps.
     public var sigma: Float
     /// Zero-shot foreground mask (first principal component of the image's own patch tokens) on every image
-    /// a profile scores: patch distances outside it are zero, mean distances and feature statistics are
-    /// taken over the foreground only (references too).
+    /// a profile scores: patch distances outside it are zero; with ``foregroundScope`` `all-channels` mean
+    /// distances and feature statistics (of the references too) are taken over the foreground only.
     public var foregroundMask: Bool
     /// With ``foregroundMask``: mask only when every reference looks like one object on a background (its
     /// mask keeps the centre and leaves the border; ``ForegroundMask/looksLikeObject(_:grid:)``), decided

@@ -95,16 +95,18 @@ extension Image8 {
         return Image8(width: width, height: height, channels: channels, samples: out)
     }
 
-    /// The image mirrored left to right.
-    public func mirrored() -> Image8 {
+    /// The image mirrored left to right and/or top to bottom.
+    public func mirrored(horizontally: Bool = true, vertically: Bool = false) -> Image8 {
         var out = [UInt8](repeating: 0, count: samples.count)
-        let (w, c) = (width, channels)
-        for y in 0..<height {
+        let (w, h, c) = (width, height, channels)
+        for y in 0..<h {
+            let sy = vertically ? h - 1 - y : y
             for x in 0..<w {
-                for k in 0..<c { out[(y * w + x) * c + k] = samples[(y * w + (w - 1 - x)) * c + k] }
+                let sx = horizontally ? w - 1 - x : x
+                for k in 0..<c { out[(y * w + x) * c + k] = samples[(sy * w + sx) * c + k] }
             }
         }
-        return Image8(width: w, height: height, channels: c, samples: out)
+        return Image8(width: w, height: h, channels: c, samples: out)
     }
 
     /// The image rotated 90 degrees counter-clockwise.
