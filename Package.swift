@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Imaging", "VTFusion", "Inspection", "Metrics", "UserFiles"], swiftSettings: optimisedSettings),
         // Engine timings against PyTorch (`vtfusion bench`): GEMM, trunks, backbones, the head, imaging, metrics.
         .target(name: "PerfBench",
-                dependencies: ["Tensor", "Imaging", "CJPEG", "UserFiles", "Backbones", "VTFusion", "Evaluation"],
+                dependencies: ["Tensor", "Imaging", "CJPEG", "UserFiles", "Backbones", "VTFusion", "Inspection", "Evaluation"],
                 swiftSettings: optimisedSettings),
         // The HTTP inspection service over the one inference path (Inspection), with its store and web page.
         // swift-metrics (under Hummingbird and postgres-nio) also has a target named Metrics: aliased to SwiftMetrics.

@@ -3,10 +3,13 @@
 
 For each auxiliary category, tails are fitted on the good images of the other categories (standardised scores
 recorded in runs.json) and applied to it; prints the realised false-alarm rate and recall per k for the
-Student-t estimate alone, the learned tail alone, and the larger of the two (what DecisionCalibration ships).
+Student-t estimate alone, the pooled learned tail alone, the larger of the two (what DecisionCalibration shipped
+until 2026-12-07), and "worst": the larger of the Student-t estimate, the pooled tail and each training
+category's own tail (what it ships since; categories with fewer than 10 good images get no tail of their own).
 The tail's exceedance mirrors DecisionTail.exceedance in Sources/Inspection/DecisionCalibration.swift.
 
-Usage: Scripts/decision_tail_lco.py /tmp/eval-aux-tails/runs.json   (an eval run made without tails)
+Usage: Scripts/decision_tail_lco.py RUNS_JSON [METHOD]   (an eval run on auxiliary categories; METHOD defaults to
+vtfusion, e.g. 'vtfusion (rotations-45)')
 """
 import bisect, json, math, sys
 
@@ -24,20 +27,25 @@ def main(path, method="vtfusion"):
     runs = [r for r in json.load(open(path))["runs"] if r["method"] == method]
     cats = sorted({r["category"] for r in runs})
     for k in sorted({r["k"] for r in runs}):
-        for rule in ["t", "tail", "max"]:
+        for rule in ["t", "tail", "max", "worst"]:
             cells = []
             for target in [0.01, 0.05]:
                 fa = good = caught = bad = 0
                 for cat in cats:
-                    train = [s["standardized"] for r in runs if r["k"] == k and r["category"] != cat
-                             for s in r["scores"] if not s["anomalous"]]
+                    groups = {c: [s["standardized"] for r in runs if r["k"] == k and r["category"] == c
+                                  for s in r["scores"] if not s["anomalous"]] for c in cats if c != cat}
+                    train = [u for g in groups.values() for u in g]
+                    own = [g for g in groups.values() if len(g) >= 10]
                     for r in runs:
                         if r["k"] != k or r["category"] != cat:
                             continue
                         for s in r["scores"]:
                             t = s.get("studentTFalseAlarmRate") or s["falseAlarmRate"]
                             tail = min(1, exceedance(train, s["standardized"]))
-                            far = {"t": t, "tail": tail, "max": max(t, tail)}[rule]
+                            if rule == "worst":
+                                far = max([t, tail] + [min(1, exceedance(g, s["standardized"])) for g in own])
+                            else:
+                                far = {"t": t, "tail": tail, "max": max(t, tail)}[rule]
                             if s["anomalous"]:
                                 bad += 1; caught += far <= target
                             else:

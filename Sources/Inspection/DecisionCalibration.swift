@@ -34,24 +34,48 @@ public struct DecisionTail: Codable, Sendable, Equatable {
     public var referenceCount: Int
     /// Sorted standardised scores of good test images.
     public var samples: [Double]
+    /// The same samples split by the category they came from (each sorted), when the tail is the worst
+    /// category's (``exceedance(_:)``); `nil` in files written before categories were kept.
+    public var categories: [[Double]]?
 
     public init(referenceCount: Int, samples: [Double]) {
         self.referenceCount = referenceCount
         self.samples = samples.sorted()
+        self.categories = nil
     }
 
-    /// Estimated probability that a good part's standardised score is at least `u`: the empirical
-    /// exceedance `(1 + #{samples >= u}) / (n + 1)` (conformal) inside the samples; beyond the top `m`
-    /// samples an exponential tail with the mean excess of those samples, so rates below `1 / (n + 1)`
-    /// can be estimated.
+    /// A tail from samples grouped by category: the pooled samples and each category's.
+    public init(referenceCount: Int, samplesByCategory groups: [[Double]]) {
+        self.referenceCount = referenceCount
+        self.samples = groups.flatMap { $0 }.sorted()
+        let kept = groups.filter { $0.count >= Self.minimumCategorySamples }.map { $0.sorted() }
+        self.categories = kept.isEmpty ? nil : kept
+    }
+
+    /// Fewest samples a category needs for its own tail.
+    public static let minimumCategorySamples = 10
+
+    /// Estimated probability that a good part's standardised score is at least `u`. With categories, the
+    /// largest estimate over the pooled samples and every category's own: a new product's good parts are
+    /// assumed to spread like the worst auxiliary category's, not like their average (the pooled tail alone
+    /// kept the promise on the auxiliary categories it was fitted on but not on new ones).
     public func exceedance(_ u: Double) -> Double {
+        var p = Self.exceedance(u, sorted: samples)
+        for c in categories ?? [] { p = max(p, Self.exceedance(u, sorted: c)) }
+        return p
+    }
+
+    /// One sample set's estimate: the empirical exceedance `(1 + #{samples >= u}) / (n + 1)` (conformal)
+    /// inside the samples; beyond the top `m` samples an exponential tail with the mean excess of those
+    /// samples, so rates below `1 / (n + 1)` can be estimated.
+    static func exceedance(_ u: Double, sorted samples: [Double]) -> Double {
         let n = samples.count
         guard n > 0 else { return 1 }
         let m = max(5, n / 20)
         let anchorIndex = max(0, n - m)
         let anchor = samples[anchorIndex]
         if u <= anchor {
-            let above = n - lowerBound(u)
+            let above = n - lowerBound(u, in: samples)
             return Double(1 + above) / Double(n + 1)
         }
         let top = samples[anchorIndex...]
@@ -59,7 +83,7 @@ public struct DecisionTail: Codable, Sendable, Equatable {
         return Double(1 + (n - anchorIndex)) / Double(n + 1) * exp(-(u - anchor) / excess)
     }
 
-    private func lowerBound(_ u: Double) -> Int {
+    private static func lowerBound(_ u: Double, in samples: [Double]) -> Int {
         var lo = 0, hi = samples.count
         while lo < hi { let mid = (lo + hi) / 2; if samples[mid] < u { lo = mid + 1 } else { hi = mid } }
         return lo

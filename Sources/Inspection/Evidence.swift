@@ -34,9 +34,23 @@ public struct ReferenceSet: @unchecked Sendable {
         ForegroundMask.estimate(s.tokens(s.layers.keys.max()!), grid: s.grid)
     }
 
-    /// The evidence of `image`; `excluding` leaves one reference out (leave-one-out calibration);
-    /// `selfScored` compares the single reference with itself outside a window (k = 1 calibration).
-    func evidence(_ image: ImageFeatures, spec: EvidenceSpec, excluding: Int? = nil, selfScored: Bool = false) -> RawEvidence {
+    /// What an image is compared with.
+    enum Comparison: Equatable {
+        /// The references (every view), leaving reference `excluding` out when set (leave-one-out calibration).
+        case references(excluding: Int?)
+        /// The image against itself outside a window (``SingleReferenceCalibration/selfWindow``, k = 1).
+        case selfWindow
+        /// Each half of the image against the other (``SingleReferenceCalibration/halves``, k = 1).
+        case halves(topBottom: Bool)
+
+        /// How the single reference of a one-reference profile is scored under `spec`: one comparison per sample.
+        static func singleReference(_ spec: EvidenceSpec) -> [Comparison] {
+            spec.singleReference == .halves ? [.halves(topBottom: false), .halves(topBottom: true)] : [.selfWindow]
+        }
+    }
+
+    /// The evidence of `image` under `comparison` (by default against every reference).
+    func evidence(_ image: ImageFeatures, spec: EvidenceSpec, comparison: Comparison = .references(excluding: nil)) -> RawEvidence {
         var distances: [String: [Float]] = [:], unmasked: [String: [Float]] = [:]
         var masks: [Int: [Bool]?] = [:]
         func mask(_ scale: Int) -> [Bool]? {
@@ -58,9 +72,10 @@ public struct ReferenceSet: @unchecked Sendable {
                 if distances[key] == nil {
                     let tokens = s.tokens(c.layer)
                     var d: [Float]
-                    if selfScored {
-                        d = NearestNeighbours.selfDistances(tokens, grid: s.grid)
-                    } else {
+                    switch comparison {
+                    case .selfWindow: d = NearestNeighbours.selfDistances(tokens, grid: s.grid)
+                    case .halves(let topBottom): d = NearestNeighbours.splitDistances(tokens, grid: s.grid, topBottom: topBottom)
+                    case .references(let excluding):
                         let banks = (banks[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
                         d = NearestNeighbours.distances(tokens, banks: banks)
                     }
@@ -80,10 +95,10 @@ public struct ReferenceSet: @unchecked Sendable {
             case .featureStats:
                 let tokens = s.tokens(c.layer)
                 let fg = wholeImageGlobals ? nil : fg
-                if selfScored {
-                    let h = FeatureStatistics.halves(tokens, grid: s.grid, mask: fg)
-                    values.append(h.count == 2 ? 0.5 * (h[0].distance(to: h[1]) + h[1].distance(to: h[0])) : 0)
-                } else {
+                switch comparison {
+                case .selfWindow: values.append(FeatureStatistics.halvesDistance(tokens, grid: s.grid, mask: fg))
+                case .halves(let topBottom): values.append(FeatureStatistics.halvesDistance(tokens, grid: s.grid, mask: fg, leftRight: !topBottom))
+                case .references(let excluding):
                     let mine = FeatureStatistics(tokens: ForegroundMask.rows(tokens, mask: fg))
                     let refs = (statistics[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
                     values.append(refs.map { mine.distance(to: $0) }.min() ?? 0)

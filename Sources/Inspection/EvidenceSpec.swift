@@ -42,7 +42,9 @@ public struct EvidenceChannel: Codable, Sendable, Hashable, CustomStringConverti
 public enum ReferenceViews: String, Codable, Sendable {
     /// The references as they are.
     case identity
-    /// Token-grid flips and 90-degree rotations (rotations on square grids only): 6 views, no extra backbone pass.
+    /// Token-grid flips and 90-degree rotations. They only reorder the bank's rows, which the nearest-neighbour
+    /// search does not see, so the bank is the references' tokens as they are (kept as the default's name;
+    /// profiles written before 2026-12-07 stored 6 copies of each token, with the same scores).
     case flipsRotations = "flips-rotations"
     /// The image itself rotated in 45-degree steps (8 backbone passes per reference), AnomalyDINO's default.
     case rotations45 = "rotations-45"
@@ -59,6 +61,16 @@ public enum ForegroundScope: String, Codable, Sendable {
     /// The patch-distance maps (and so the patch channels' scores and the anomaly map) only; the mean
     /// distance and the feature statistics still read the whole image.
     case patchMaps = "patch-maps"
+}
+
+/// How a profile of a single reference estimates each channel's normal values (with two or more references,
+/// each is scored against the others instead).
+public enum SingleReferenceCalibration: String, Codable, Sendable {
+    /// Each patch against the reference's own patches outside a small window around it.
+    case selfWindow = "self-window"
+    /// Each half of the reference (left/right, then top/bottom) scored against the other half: two samples
+    /// whose spread follows how much the part varies across its own area.
+    case halves
 }
 
 /// How calibrated channels become one score.
@@ -104,6 +116,8 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// Whether every map channel draws the anomaly map, weighted as in the combined score (`nil` = only the
     /// local family's map channels, as profiles written before this option).
     public var mapFromAllChannels: Bool?
+    /// How a one-reference profile calibrates its channels (`nil` = ``SingleReferenceCalibration/selfWindow``).
+    public var singleReference: SingleReferenceCalibration?
 
     public init(channels: [EvidenceChannel], views: ReferenceViews = .flipsRotations, topFraction: Double = 0.01,
                 syntheticPerFamily: Int = 2, learnedWeightShare: Double = 0.5, priorWeights: [Double] = [],

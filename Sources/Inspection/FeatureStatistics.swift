@@ -44,20 +44,23 @@ public struct FeatureStatistics: @unchecked Sendable {
         return Double((shift / max(reference.trace, 1e-12)).squareRoot() + diff.squareRoot() / max(reference.covarianceNorm, 1e-12))
     }
 
-    /// Statistics of the top and bottom halves of a grid (for the one-reference normal estimate), of the
-    /// patches inside `mask` when one is given (and each half keeps at least 4 of them).
-    public static func halves(_ tokens: Tensor, grid: (Int, Int), mask: [Bool]? = nil) -> [FeatureStatistics] {
-        let (h, w) = grid
-        guard h >= 2 else { return [FeatureStatistics(tokens: tokens)] }
-        if let mask, mask.count == h * w {
-            let split = (h / 2) * w
-            let top = (0..<split).filter { mask[$0] }, bottom = (split..<(h * w)).filter { mask[$0] }
-            if top.count >= 4 && bottom.count >= 4 {
-                return noGrad { [top, bottom].map { FeatureStatistics(tokens: tokens.indexSelect(axis: 0, indices: $0).contiguous()) } }
+    /// Statistics of the two halves of a grid (top and bottom, or with `leftRight` left and right; for the
+    /// one-reference normal estimate), of the patches inside `mask` when one is given (and each half keeps at
+    /// least 4 of them).
+    public static func halves(_ tokens: Tensor, grid: (Int, Int), mask: [Bool]? = nil, leftRight: Bool = false) -> [FeatureStatistics] {
+        guard let (a, b) = NearestNeighbours.halves(grid: grid, topBottom: !leftRight) else { return [FeatureStatistics(tokens: tokens)] }
+        if let mask, mask.count == grid.0 * grid.1 {
+            let (ma, mb) = (a.filter { mask[$0] }, b.filter { mask[$0] })
+            if ma.count >= 4 && mb.count >= 4 {
+                return noGrad { [ma, mb].map { FeatureStatistics(tokens: tokens.indexSelect(axis: 0, indices: $0).contiguous()) } }
             }
         }
-        let top = tokens.sliced(axis: 0, start: 0, end: (h / 2) * w).contiguous()
-        let bottom = tokens.sliced(axis: 0, start: (h / 2) * w, end: h * w).contiguous()
-        return [FeatureStatistics(tokens: top), FeatureStatistics(tokens: bottom)]
+        return noGrad { [a, b].map { FeatureStatistics(tokens: tokens.indexSelect(axis: 0, indices: $0).contiguous()) } }
+    }
+
+    /// Symmetric distance between the statistics of a grid's two halves (0 when the grid cannot be split).
+    public static func halvesDistance(_ tokens: Tensor, grid: (Int, Int), mask: [Bool]? = nil, leftRight: Bool = false) -> Double {
+        let h = halves(tokens, grid: grid, mask: mask, leftRight: leftRight)
+        return h.count == 2 ? 0.5 * (h[0].distance(to: h[1]) + h[1].distance(to: h[0])) : 0
     }
 }

@@ -95,15 +95,17 @@ public final class InspectionModel: @unchecked Sendable {
         guard k > 0 else { throw InspectionError.noReferences }
         try options.rule.validate()
         let refs = buildReferenceSet(identity: identity, views: views)
-        // Normal calibration: leave-one-out (k >= 2) or the reference against itself outside a window (k = 1).
+        // Normal calibration: leave-one-out (k >= 2) or the single reference against itself (k = 1: outside a
+        // window, or half against half, per ``EvidenceSpec/singleReference``).
+        let single = ReferenceSet.Comparison.singleReference(spec)
         let normals: [RawEvidence] = k >= 2
-            ? (0..<k).map { refs.evidence(identity[$0], spec: spec, excluding: $0) }
-            : [refs.evidence(identity[0], spec: spec, selfScored: true)]
+            ? (0..<k).map { refs.evidence(identity[$0], spec: spec, comparison: .references(excluding: $0)) }
+            : single.map { refs.evidence(identity[0], spec: spec, comparison: $0) }
         // The augmented views of each reference, scored as the references were (the source left out).
         var viewEvidence: [(RawEvidence, ImageFeatures)] = []
         for (r, viewFeatures) in calibrationViews.enumerated() where r < k {
             for f in viewFeatures {
-                viewEvidence.append((k >= 2 ? refs.evidence(f, spec: spec, excluding: r) : refs.evidence(f, spec: spec, selfScored: true), f))
+                for c in k >= 2 ? [.references(excluding: r)] : single { viewEvidence.append((refs.evidence(f, spec: spec, comparison: c), f)) }
             }
         }
         let channelSamples = spec.viewsCalibrateChannels == true ? normals + viewEvidence.map(\.0) : normals
@@ -116,7 +118,7 @@ public final class InspectionModel: @unchecked Sendable {
         }
         var calibration = EvidenceCalibration(channels: channels, weights: [:], combination: spec.combination)
         let syntheticEvidence = synthetic.map { (family, src, f) in
-            (family, calibration.z(refs.evidence(f, spec: spec, excluding: k >= 2 ? src : nil).values))
+            (family, calibration.z(refs.evidence(f, spec: spec, comparison: .references(excluding: k >= 2 ? src : nil)).values))
         }
         for family in DefectFamily.allCases {
             let zs = syntheticEvidence.filter { $0.0 == family }.map(\.1)
@@ -177,7 +179,9 @@ public final class InspectionModel: @unchecked Sendable {
                 guard banks[key] == nil else { continue }
                 banks[key] = identity.indices.map { r in
                     let s = identity[r].at(c.scale)
-                    var parts = [spec.views == .flipsRotations ? Self.gridViews(s.tokens(c.layer), grid: s.grid) : s.tokens(c.layer)]
+                    // Token-grid flips and rotations (``ReferenceViews/flipsRotations``) only reorder a bank's rows,
+                    // which a nearest-neighbour search does not see: the bank holds each token once.
+                    var parts = [s.tokens(c.layer)]
                     if r < views.count { parts += views[r].map { $0.at(c.scale).tokens(c.layer) } }
                     return noGrad { Tensor.concat(parts, axis: 0).contiguous() }
                 }
@@ -191,20 +195,6 @@ public final class InspectionModel: @unchecked Sendable {
             }
         }
         return ReferenceSet(banks: banks, statistics: stats, count: identity.count, masked: masked)
-    }
-
-    /// Identity, flips and (square grids) 90-degree rotations of a token grid `[h*w, C]`, stacked `[V*h*w, C]`.
-    static func gridViews(_ x: Tensor, grid: (Int, Int)) -> Tensor {
-        let (h, w) = grid, c = x.shape[1]
-        return noGrad {
-            let g = x.reshaped([h, w, c])
-            var views = [g, g.flipped(1), g.flipped(0)]
-            if h == w {
-                let r90 = g.transposed(0, 1).flipped(1)
-                views += [r90, r90.transposed(0, 1).flipped(1), g.flipped(1).transposed(0, 1)]
-            }
-            return Tensor.concat(views.map { $0.contiguous().reshaped([h * w, c]) }, axis: 0)
-        }
     }
 
     /// Family weights: a blend of the recipe's prior and what the synthetic anomalies separated.
@@ -299,12 +289,5 @@ public final class InspectionModel: @unchecked Sendable {
         }
         if smoothing && spec.sigma > 0 { sum = GaussianBlur.apply(sum, width: f.width, height: f.height, sigma: spec.sigma) }
         return Image(width: f.width, height: f.height, channels: 1, samples: sum)
-    }
-}
-
-extension Tensor {
-    /// The tensor reversed along `axis` (a copy).
-    func flipped(_ axis: Int) -> Tensor {
-        indexSelect(axis: axis, indices: Array((0..<shape[axis]).reversed()))
     }
 }

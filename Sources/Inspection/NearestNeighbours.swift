@@ -64,6 +64,34 @@ public enum NearestNeighbours {
         }
     }
 
+    /// The two halves of a grid `(rows, columns)` as row-major patch indices: left and right columns, or
+    /// (`topBottom`) upper and lower rows. `nil` when that side has fewer than 2 patches.
+    public static func halves(grid: (Int, Int), topBottom: Bool) -> ([Int], [Int])? {
+        let (h, w) = grid
+        guard topBottom ? h >= 2 : w >= 2 else { return nil }
+        var first: [Int] = [], second: [Int] = []
+        for r in 0..<h {
+            for c in 0..<w {
+                if topBottom ? r < h / 2 : c < w / 2 { first.append(r * w + c) } else { second.append(r * w + c) }
+            }
+        }
+        return (first, second)
+    }
+
+    /// Split distances of one image's grid tokens `[h*w, C]`: each patch of one half (``halves(grid:topBottom:)``)
+    /// against every patch of the other half, `1 - max cos`. The one-reference normal estimate of
+    /// ``SingleReferenceCalibration/halves``: one full map per split, like a test image's against a reference.
+    public static func splitDistances(_ tokens: Tensor, grid: (Int, Int), topBottom: Bool) -> [Float] {
+        guard let (a, b) = halves(grid: grid, topBottom: topBottom) else { return selfDistances(tokens, grid: grid) }
+        var out = [Float](repeating: 1, count: tokens.shape[0])
+        noGrad {
+            let (ta, tb) = (tokens.indexSelect(axis: 0, indices: a).contiguous(), tokens.indexSelect(axis: 0, indices: b).contiguous())
+            for (i, d) in zip(a, distances(ta, banks: [tb])) { out[i] = d }
+            for (i, d) in zip(b, distances(tb, banks: [ta])) { out[i] = d }
+        }
+        return out
+    }
+
     /// Mean of the top `fraction` of `values` (at least one value).
     public static func topMean(_ values: [Float], fraction: Double) -> Double {
         guard !values.isEmpty else { return 0 }

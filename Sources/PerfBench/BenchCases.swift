@@ -8,8 +8,8 @@ public struct BenchCase {
     public let target: String
     public let run: (Int) -> Double
 
-    /// Cases without a PyTorch counterpart in Scripts/bench_torch.py (the metrics cases).
-    public var swiftOnly: Bool { name.hasPrefix("metrics:") }
+    /// Cases without a PyTorch counterpart in Scripts/bench_torch.py (the metrics and detect cases).
+    public var swiftOnly: Bool { name.hasPrefix("metrics:") || name.hasPrefix("detect:") }
 
     static func sgemm(_ m: Int, _ k: Int, _ n: Int) -> BenchCase {
         BenchCase(name: "sgemm:\(m)x\(k)x\(n)", what: "C[\(m)x\(n)] = A[\(m)x\(k)] B[\(k)x\(n)]",
@@ -35,6 +35,8 @@ public enum BenchCases {
         cases += [MetricsBench.pixel(), MetricsBench.image()]
         // Backbone forward and VTFusion head cases (BackboneBench.swift, HeadBench.swift; Scripts/bench_models.py).
         cases += BackboneBench.cases(quick: quick) + HeadBench.cases(quick: quick)
+        // `detect`'s per-image time at the default operating point (InspectBench.swift; Swift only).
+        cases += InspectBench.cases()
         return cases
     }
 }

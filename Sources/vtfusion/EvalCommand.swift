@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Only the benchmark's auxiliary categories (benchmark.json): where recipes and decision tails are chosen.")
     var auxiliaryOnly = false
 
-    @Option(help: "Write the default model's decision tails (standardised scores of the good test images, per k) to this JSON file. Fit on --auxiliary-only categories, never on the categories results are reported for.")
+    @Option(help: "Write the default model's decision tails (standardised scores of the good test images, per k, kept per category: decisions assume the worst category's tail) to this JSON file. Fit on --auxiliary-only categories, never on the categories results are reported for.")
     var fitDecisionTails: String?
 
     @Option(help: "Decision tails for the default model (default: the ones shipped for the default backbone and recipe).")
@@ -231,6 +231,11 @@ enum RecipeVariant: String, CaseIterable {
     case noMask = "no-mask"
     /// Image score of a patch channel = mean of the top 0.5 % of its patches (1 % in the default).
     case topHalfPercent = "top-half-percent"
+    /// One-reference profiles calibrate each channel half against half (left/right, top/bottom) instead of
+    /// each patch against the reference outside a window.
+    case halvesCalibration = "halves-calibration"
+    /// ``rotations45`` with ``halvesCalibration``.
+    case rotations45Halves = "rotations-45-halves"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -249,6 +254,8 @@ enum RecipeVariant: String, CaseIterable {
         case .objectMaskMaps: s.foregroundMask = true; s.maskObjectsOnly = true; s.foregroundScope = .patchMaps
         case .noMask: s.foregroundMask = false; s.maskObjectsOnly = nil; s.foregroundScope = nil
         case .topHalfPercent: s.topFraction = 0.005
+        case .halvesCalibration: s.singleReference = .halves
+        case .rotations45Halves: s.views = .rotations45; s.singleReference = .halves
         }
         return s
     }

@@ -29,6 +29,35 @@ final class DecisionCalibrationTests: XCTestCase {
         XCTAssertGreaterThan(tail.exceedance(12), 0)
     }
 
+    func testCategoryTailIsTheWorstCategorysAndSurvivesCoding() throws {
+        // A narrow category (0 ... 1.9) and a wide one (0 ... 9.5): pooled, the wide one's top is diluted.
+        let narrow = (0..<20).map { Double($0) / 10 }, wide = (0..<20).map { Double($0) / 2 }
+        let pooled = DecisionTail(referenceCount: 1, samples: narrow + wide)
+        let worst = DecisionTail(referenceCount: 1, samplesByCategory: [narrow, wide, [100]])  // 1 sample: too few for its own tail
+        XCTAssertEqual(worst.samples, pooled.samples + [100])
+        XCTAssertEqual(worst.categories?.count, 2)
+        for u in stride(from: -1.0, through: 15, by: 0.5) {
+            let p = worst.exceedance(u)
+            XCTAssertEqual(p, max(DecisionTail.exceedance(u, sorted: worst.samples), DecisionTail.exceedance(u, sorted: narrow),
+                                  DecisionTail.exceedance(u, sorted: wide)), accuracy: 1e-15)
+            XCTAssertGreaterThanOrEqual(p, DecisionTail.exceedance(u, sorted: worst.samples))
+        }
+        // At u = 7 the wide category's own tail says 7 in 21 (6 of its 20 samples reach 7), the pooled tail 7 in 41.
+        XCTAssertEqual(worst.exceedance(7), 7.0 / 21, accuracy: 1e-12)
+        XCTAssertEqual(pooled.exceedance(7), 7.0 / 41, accuracy: 1e-12)
+        // The threshold at a 1 % target sits higher with the worst category's tail.
+        let normals = [-0.4, 0.1, 0.3]
+        let a = DecisionCalibration(normalScores: normals, referenceCount: 1, tail: pooled, rule: DecisionRule())
+        let b = DecisionCalibration(normalScores: normals, referenceCount: 1, tail: worst, rule: DecisionRule())
+        XCTAssertGreaterThan(b.threshold, a.threshold)
+        let decoded = try JSONDecoder().decode(DecisionTail.self, from: JSONEncoder().encode(worst))
+        XCTAssertEqual(decoded, worst)
+        // A file written before categories were kept still reads, as a pooled tail.
+        let old = try JSONDecoder().decode(DecisionTail.self, from: Data(#"{"referenceCount":2,"samples":[0,1,2]}"#.utf8))
+        XCTAssertNil(old.categories)
+        XCTAssertEqual(old.exceedance(1), DecisionTail.exceedance(1, sorted: [0, 1, 2]))
+    }
+
     func testThresholdHitsTheRateAndNormalisedScoreIsHalfThere() throws {
         let normals = [-0.4, 0.1, 0.3, -0.2, 0.6, 0.0]
         for tail in [nil, DecisionTail(referenceCount: 2, samples: (0..<200).map { sin(Double($0)) * 2 })] {

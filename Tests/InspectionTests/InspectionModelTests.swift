@@ -122,6 +122,59 @@ final class NearestNeighbourTests: XCTestCase {
         XCTAssertGreaterThan(NearestNeighbours.selfDistances(t, grid: (5, 5), radius: 4)[0], 0)
     }
 
+    func testSplitDistancesScoreEachHalfAgainstTheOther() {
+        // 4 x 4 grid: the left half holds e0 except patch 4 (= e1); the right half holds e1 except patch 7 (= e0).
+        var rows = (0..<16).map { i -> [Float] in i % 4 < 2 ? [1, 0, 0] : [0, 1, 0] }
+        rows[4] = [0, 1, 0]; rows[7] = [1, 0, 0]
+        rows[13] = [0, 0, 1]   // matches nothing on the left
+        let t = Tensor(shape: [16, 3], data: rows.flatMap { $0 })
+        let (left, right) = try! XCTUnwrap(NearestNeighbours.halves(grid: (4, 4), topBottom: false))
+        XCTAssertEqual(left, [0, 1, 4, 5, 8, 9, 12, 13])
+        XCTAssertEqual(right, [2, 3, 6, 7, 10, 11, 14, 15])
+        let d = NearestNeighbours.splitDistances(t, grid: (4, 4), topBottom: false)
+        // Every left e0 finds patch 7, patch 4 finds the right's e1; every right patch finds its twin on the left.
+        for i in left where i != 13 { XCTAssertEqual(d[i], 0, accuracy: 1e-6, "\(i)") }
+        XCTAssertEqual(d[13], 1, accuracy: 1e-6)
+        for i in right { XCTAssertEqual(d[i], 0, accuracy: 1e-6, "\(i)") }
+        // Top/bottom: rows 0-1 against rows 2-3; patch 13 (bottom) finds no e2 on top.
+        let (top, bottom) = try! XCTUnwrap(NearestNeighbours.halves(grid: (4, 4), topBottom: true))
+        XCTAssertEqual(top, Array(0..<8)); XCTAssertEqual(bottom, Array(8..<16))
+        XCTAssertEqual(NearestNeighbours.splitDistances(t, grid: (4, 4), topBottom: true)[13], 1, accuracy: 1e-6)
+        XCTAssertNil(NearestNeighbours.halves(grid: (1, 4), topBottom: true))
+    }
+
+    func testOneReferenceProfileCalibratesHalfAgainstHalf() throws {
+        var spec = TinyInspection.spec
+        spec.singleReference = .halves
+        spec.calibrationViews = 2
+        spec.calibrationViewKind = .flips
+        spec.viewsCalibrateChannels = true
+        let halves = try TinyInspection.model(spec)
+        spec.singleReference = nil
+        let window = try TinyInspection.model(spec)
+        let ref = [TinyInspection.texture(seed: 0)]
+        let a = try halves.makeProfile(references: ref), b = try window.makeProfile(references: ref)
+        // Two splits per image (the reference and each of its 2 views) against one window-scored sample each.
+        XCTAssertEqual(a.header.normalScores.count, 2)
+        XCTAssertEqual(b.header.normalScores.count, 1)
+        XCTAssertEqual(a.calibration.channels[0].normalValues.count, 6)
+        XCTAssertEqual(b.calibration.channels[0].normalValues.count, 3)
+        // The first two samples are the reference's left/right and top/bottom splits, by definition.
+        let s = try halves.features(ref)[0].at(64)
+        for (i, topBottom) in [false, true].enumerated() {
+            let d = NearestNeighbours.splitDistances(s.tokens(2), grid: s.grid, topBottom: topBottom)
+            XCTAssertEqual(a.calibration.channels[0].normalValues[i], NearestNeighbours.topMean(d, fraction: spec.topFraction), accuracy: 1e-9)
+        }
+        let s32 = try halves.features(ref)[0].at(32)
+        XCTAssertEqual(a.calibration.channels[3].normalValues[0],
+                       FeatureStatistics.halvesDistance(s32.tokens(4), grid: s32.grid, leftRight: true), accuracy: 1e-9)
+        XCTAssertNotEqual(a.calibration.channels[0].normalValues[0], b.calibration.channels[0].normalValues[0])
+        // Still a working profile: defects above good parts.
+        let good = (10..<14).map { TinyInspection.texture(seed: UInt64($0)) }
+        let g = try halves.inspect(good, profile: a), d = try halves.inspect(good.map { TinyInspection.withDefect($0) }, profile: a)
+        XCTAssertGreaterThan(d.map(\.score).min()!, g.map(\.score).max()!)
+    }
+
     func testTopMeanFollowsAnomalyDINO() {
         XCTAssertEqual(NearestNeighbours.topMean([1, 5, 3], fraction: 0.01), 5)
         let v = (0..<200).map(Float.init)

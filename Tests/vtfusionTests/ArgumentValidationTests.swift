@@ -46,6 +46,9 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.rotations45.apply(to: standard).views, .rotations45)
         XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard).views, .dihedral)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
+        XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
+        XCTAssertEqual(RecipeVariant.rotations45Halves.apply(to: standard).views, .rotations45)
+        XCTAssertEqual(RecipeVariant.rotations45Halves.apply(to: standard).singleReference, .halves)
         // The default masks the patch maps of objects; the variants mask more, or nothing.
         XCTAssertTrue(standard.foregroundMask)
         XCTAssertEqual(standard.maskObjectsOnly, true)

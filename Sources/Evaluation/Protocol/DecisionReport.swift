@@ -91,11 +91,17 @@ extension EvaluationReport {
     }
 
     /// Decision tails of `method` from this report's good test images: per k the standardised scores
-    /// (``DecisionTail``). Fit them on auxiliary categories only.
-    public func decisionTails(method: String) -> [DecisionTail] {
+    /// (``DecisionTail``), kept per category (the worst category's tail) unless `pooled`. Fit them on
+    /// auxiliary categories only.
+    public func decisionTails(method: String, pooled: Bool = false) -> [DecisionTail] {
         shots.compactMap { k in
-            let u = runs.filter { $0.method == method && $0.k == k }.flatMap(\.scores).filter { !$0.anomalous }.compactMap(\.standardized)
-            return u.isEmpty ? nil : DecisionTail(referenceCount: k, samples: u)
+            let selected = runs.filter { $0.method == method && $0.k == k }
+            let groups = Dictionary(grouping: selected, by: \.category).sorted { $0.key < $1.key }.map { _, runs in
+                runs.flatMap(\.scores).filter { !$0.anomalous }.compactMap(\.standardized)
+            }
+            guard groups.contains(where: { !$0.isEmpty }) else { return nil }
+            return pooled ? DecisionTail(referenceCount: k, samples: groups.flatMap { $0 })
+                          : DecisionTail(referenceCount: k, samplesByCategory: groups)
         }
     }
 }

@@ -41,12 +41,13 @@ final class InspectionFeatureCache {
         }
     }
 
-    /// The extra views of reference `path` for `model` (computed on first use).
+    /// The extra views of reference `path` for `model` (computed on first use at every scale and layer of the
+    /// run, so models whose recipes ask for the same kind of views share them).
     func views(_ path: String, model: InspectionModel) throws -> [ImageFeatures] {
-        let key = model.name + "|" + path
+        let key = model.spec.views.rawValue + "|" + path
         if let v = views[key] { return v }
         let extra = model.referenceViews(referenceImages[path]!)
-        let v = extra.isEmpty ? [] : try model.features(extra)
+        let v = extra.isEmpty ? [] : try extractor.features(extra, layersByScale: layersByScale)
         views[key] = v
         return v
     }
