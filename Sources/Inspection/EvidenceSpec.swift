@@ -27,9 +27,13 @@ public struct EvidenceChannel: Codable, Sendable, Hashable, CustomStringConverti
     public var layer: Int
     /// The family whose weights this channel starts from (before the profile weighs it).
     public var family: DefectFamily
+    /// Fewest references a profile needs for this channel to count in its score (`nil` = 1): a channel whose
+    /// one-reference calibration (the reference against itself) says little about new good parts can sit out
+    /// one-reference profiles; it is still computed and recorded.
+    public var minReferences: Int?
 
-    public init(_ kind: Kind, scale: Int, layer: Int, family: DefectFamily) {
-        self.kind = kind; self.scale = scale; self.layer = layer; self.family = family
+    public init(_ kind: Kind, scale: Int, layer: Int, family: DefectFamily, minReferences: Int? = nil) {
+        self.kind = kind; self.scale = scale; self.layer = layer; self.family = family; self.minReferences = minReferences
     }
 
     public var description: String { "\(kind.rawValue)@\(scale)/L\(layer)" }
@@ -140,8 +144,12 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
         Array(Set(channels.filter { $0.scale == scale }.map(\.layer))).sorted()
     }
 
-    /// Prior weight of channel `i`.
-    public func prior(_ i: Int) -> Double { i < priorWeights.count ? priorWeights[i] : 1 }
+    /// Prior weight of channel `i` in a profile of `references` references (0 below the channel's
+    /// ``EvidenceChannel/minReferences``).
+    public func prior(_ i: Int, references: Int = .max) -> Double {
+        if references < channels[i].minReferences ?? 1 { return 0 }
+        return i < priorWeights.count ? priorWeights[i] : 1
+    }
 
     /// Checks the recipe against a backbone of `depth` blocks.
     public func validate(depth: Int, patchSize: Int) throws {
@@ -162,6 +170,12 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
             throw InspectionError.invalidSpec("calibration_views must be in 0...\(CalibrationViews.maxCount)")
         }
         guard (0...1).contains(learnedWeightShare) else { throw InspectionError.invalidSpec("learned_weight_share must be in [0, 1]") }
+        guard channels.allSatisfy({ ($0.minReferences ?? 1) >= 1 && ($0.minReferences ?? 1) <= InspectionLimits.maxReferences }) else {
+            throw InspectionError.invalidSpec("min_references must be in 1...\(InspectionLimits.maxReferences)")
+        }
+        guard channels.contains(where: { ($0.minReferences ?? 1) == 1 }) else {
+            throw InspectionError.invalidSpec("at least one channel must count with one reference (min_references 1)")
+        }
         guard priorWeights.isEmpty || priorWeights.count == channels.count, priorWeights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw InspectionError.invalidSpec("prior_weights: one finite weight >= 0 per channel")
         }
@@ -206,8 +220,12 @@ extension EvidenceSpec {
     /// patch maps read the object only (AnomalyDINO's zero-shot mask, decided per profile; the mean distance
     /// and the statistics still read the whole image): chosen on the auxiliary object categories over seeds
     /// 0 and 1 (pixel AUPRO +26 / +18 / +18 at k = 1 / 2 / 4, image AUROC unchanged); surfaces are never masked.
-    /// Rotating the references in 45-degree steps (`eval --ablation rotations-45`) lifts image AUROC but breaks
-    /// the k = 1 false-alarm promise, so it stays a variant (docs/RESULTS.md).
+    /// Each reference is also seen turned in 90-degree steps and mirrored, through the backbone (the square's 8
+    /// symmetries, ``ReferenceViews/dihedral``): chosen on the auxiliary categories over seeds 0 and 1 against
+    /// the references alone and against AnomalyDINO's 45-degree rotations (image AUROC +1.6 / +1.2 / +0.8 at
+    /// k = 1 / 2 / 4 over the references alone, and ahead of the rotations on the mean over k of image AUROC and
+    /// of pixel AUPRO), with decision tails kept per auxiliary category so the false-alarm promise holds
+    /// (docs/RESULTS.md; `eval --ablation grid-views` runs the recipe before it, `rotations-45` the rotations).
     public static let standard: EvidenceSpec = {
         var s = EvidenceSpec(channels: [
             EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
@@ -215,7 +233,7 @@ extension EvidenceSpec {
             EvidenceChannel(.patchKNN, scale: 224, layer: 12, family: .global),
             EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global),
             EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
-        ], syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2, viewsCalibrateChannels: true)
+        ], views: .dihedral, syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2, viewsCalibrateChannels: true)
         s.calibrationViewKind = .flips
         s.foregroundMask = true
         s.maskObjectsOnly = true

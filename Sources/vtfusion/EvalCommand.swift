@@ -215,10 +215,16 @@ enum RecipeVariant: String, CaseIterable {
     case flipViewsCalibrate = "flip-views-calibrate"
     /// The default before 2026-12-06: crop/rotation calibration views that calibrate the decision only.
     case cropViews = "crop-views"
-    /// References rotated in 45-degree steps through the backbone (AnomalyDINO's augmentation) in place of
-    /// token-grid flips and rotations.
+    /// References rotated in 45-degree steps through the backbone (AnomalyDINO's augmentation) in place of the
+    /// default's turns and mirrors.
     case rotations45 = "rotations-45"
-    /// References turned and mirrored through the backbone (8 passes) in place of token-grid flips and rotations.
+    /// The default before 2026-12-07 (evening): the references as they are (token-grid views), no turned views.
+    case gridViews = "grid-views"
+    /// The mean patch distance sits out one-reference profiles (its k = 1 calibration compares the reference
+    /// with itself, whose mean distance says little about a new good part's).
+    case meanKNNFromTwo = "mean-knn-from-2"
+    /// References turned and mirrored through the backbone (8 passes; the default since 2026-12-07, kept so that
+    /// the commands in docs/RESULTS.md still run).
     case dihedralViews = "dihedral-views"
     /// AnomalyDINO's zero-shot foreground mask on every image a profile scores (surfaces too), on every channel.
     case foregroundMask = "foreground-mask"
@@ -248,6 +254,8 @@ enum RecipeVariant: String, CaseIterable {
         case .flipViewsCalibrate: s.calibrationViewKind = .flips; s.viewsCalibrateChannels = true
         case .cropViews: s.calibrationViewKind = nil; s.viewsCalibrateChannels = nil
         case .rotations45: s.views = .rotations45
+        case .gridViews: s.views = .flipsRotations
+        case .meanKNNFromTwo: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = 2 }
         case .dihedralViews: s.views = .dihedral
         case .foregroundMask: s.foregroundMask = true; s.maskObjectsOnly = nil; s.foregroundScope = .allChannels
         case .objectMask: s.foregroundMask = true; s.maskObjectsOnly = true; s.foregroundScope = .allChannels

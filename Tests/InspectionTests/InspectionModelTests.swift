@@ -39,6 +39,35 @@ final class InspectionModelTests: XCTestCase {
         }
     }
 
+    func testChannelSitsOutProfilesWithTooFewReferences() throws {
+        var spec = TinyInspection.spec
+        spec.learnedWeightShare = 0
+        let plain = try TinyInspection.model(spec)
+        spec.channels[2].minReferences = 2   // the mean distance
+        let model = try TinyInspection.model(spec)
+        let image = [TinyInspection.withDefect(TinyInspection.texture(seed: 7))]
+        for k in [1, 2] {
+            let refs = (0..<k).map { TinyInspection.texture(seed: UInt64($0)) }
+            let profile = try model.makeProfile(references: refs)
+            let w = try XCTUnwrap(profile.calibration.weights[EvidenceCalibration.all])
+            XCTAssertEqual(w, k == 1 ? [1.0 / 3, 1.0 / 3, 0, 1.0 / 3] : [0.25, 0.25, 0.25, 0.25], "k = \(k)")
+            // Every channel is still computed; the score is the weighted sum of the z that count.
+            let r = try model.inspect(image, profile: profile)[0]
+            XCTAssertEqual(r.channelZ.count, 4)
+            XCTAssertEqual(r.score, zip(w, r.channelZ).reduce(0) { $0 + $1.0 * $1.1 }, accuracy: 1e-9)
+            // With two references nothing changes against the recipe without the option.
+            if k == 2 { XCTAssertEqual(r.score, try plain.inspect(image, profile: plain.makeProfile(references: refs))[0].score, accuracy: 1e-9) }
+        }
+        // Weights learned from synthetic anomalies leave it out too.
+        spec.learnedWeightShare = 0.5
+        let learned = try TinyInspection.model(spec).makeProfile(references: [TinyInspection.texture(seed: 0)])
+        for name in [EvidenceCalibration.all, DefectFamily.global.rawValue] {
+            XCTAssertEqual(try XCTUnwrap(learned.calibration.weights[name])[2], 0, name)
+        }
+        spec.channels = spec.channels.map { var c = $0; c.minReferences = 2; return c }
+        XCTAssertThrowsError(try TinyInspection.model(spec))
+    }
+
     func testSavedProfileInspectsIdentically() throws {
         let model = try TinyInspection.model()
         let profile = try model.makeProfile(references: (0..<2).map { TinyInspection.texture(seed: UInt64($0)) }, object: "plate")

@@ -43,8 +43,12 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.mapAll.apply(to: standard).mapFromAllChannels, true)
         XCTAssertEqual(RecipeVariant.learnedWeights.apply(to: standard).learnedWeightShare, 0.5)
         XCTAssertNotEqual(RecipeVariant.viewsLearned.apply(to: standard), RecipeVariant.learnedWeights.apply(to: standard))
+        XCTAssertEqual(standard.views, .dihedral)
         XCTAssertEqual(RecipeVariant.rotations45.apply(to: standard).views, .rotations45)
-        XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard).views, .dihedral)
+        XCTAssertEqual(RecipeVariant.gridViews.apply(to: standard).views, .flipsRotations)
+        XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard).channels.map { $0.minReferences ?? 1 },
+                       standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
+        XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), standard)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
         XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
         XCTAssertEqual(RecipeVariant.rotations45Halves.apply(to: standard).views, .rotations45)
@@ -57,8 +61,8 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
         XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
         XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
-        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .objectMaskMaps],
-                       "every variant but the two kept for old commands changes the recipe")
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .dihedralViews, .objectMaskMaps],
+                       "every variant but the three kept for old commands changes the recipe")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
