@@ -218,11 +218,15 @@ enum RecipeVariant: String, CaseIterable {
     /// References rotated in 45-degree steps through the backbone (AnomalyDINO's augmentation) in place of the
     /// default's turns and mirrors.
     case rotations45 = "rotations-45"
-    /// The default before 2026-12-07 (evening): the references as they are (token-grid views), no turned views.
+    /// The default before 2026-12-07 (evening): the references as they are (token-grid views), no turned views,
+    /// and the mean patch distance counting at every k.
     case gridViews = "grid-views"
     /// The mean patch distance sits out one-reference profiles (its k = 1 calibration compares the reference
-    /// with itself, whose mean distance says little about a new good part's).
+    /// with itself, whose mean distance says little about a new good part's). The default since 2026-12-07;
+    /// kept so that the commands in docs/RESULTS.md still run.
     case meanKNNFromTwo = "mean-knn-from-2"
+    /// The mean patch distance counts at every k (the default before 2026-12-07, evening).
+    case meanKNNAlways = "mean-knn-always"
     /// References turned and mirrored through the backbone (8 passes; the default since 2026-12-07, kept so that
     /// the commands in docs/RESULTS.md still run).
     case dihedralViews = "dihedral-views"
@@ -254,8 +258,11 @@ enum RecipeVariant: String, CaseIterable {
         case .flipViewsCalibrate: s.calibrationViewKind = .flips; s.viewsCalibrateChannels = true
         case .cropViews: s.calibrationViewKind = nil; s.viewsCalibrateChannels = nil
         case .rotations45: s.views = .rotations45
-        case .gridViews: s.views = .flipsRotations
+        case .gridViews:
+            s.views = .flipsRotations
+            for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = nil }
         case .meanKNNFromTwo: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = 2 }
+        case .meanKNNAlways: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = nil }
         case .dihedralViews: s.views = .dihedral
         case .foregroundMask: s.foregroundMask = true; s.maskObjectsOnly = nil; s.foregroundScope = .allChannels
         case .objectMask: s.foregroundMask = true; s.maskObjectsOnly = true; s.foregroundScope = .allChannels

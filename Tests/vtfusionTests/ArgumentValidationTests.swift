@@ -46,8 +46,11 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(standard.views, .dihedral)
         XCTAssertEqual(RecipeVariant.rotations45.apply(to: standard).views, .rotations45)
         XCTAssertEqual(RecipeVariant.gridViews.apply(to: standard).views, .flipsRotations)
-        XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard).channels.map { $0.minReferences ?? 1 },
-                       standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
+        XCTAssertEqual(RecipeVariant.gridViews.apply(to: standard), RecipeVariant.gridViews.apply(to: RecipeVariant.meanKNNAlways.apply(to: standard)),
+                       "grid-views is the whole default before 2026-12-07 (evening)")
+        XCTAssertEqual(standard.channels.map { $0.minReferences ?? 1 }, standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
+        XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1])
         XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), standard)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
         XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
@@ -61,8 +64,8 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
         XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
         XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
-        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .dihedralViews, .objectMaskMaps],
-                       "every variant but the three kept for old commands changes the recipe")
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps],
+                       "every variant but the four kept for old commands changes the recipe")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
