@@ -8,22 +8,12 @@ only) scores exactly sum(z_A[LOCAL]) + sum(z_B[others]) per image: no new run is
 Prints, per k, image AUROC / local families / global families (mean over categories of the mean over seeds)
 for A, B and the mix, and the mix per category.
 
-    python3 Scripts/channel_mix.py RUNS_JSON "vtfusion (rotations-45)" vtfusion --channels-from-a 0,1
+    python3 Scripts/channel_mix.py RUNS_JSON --a "vtfusion (rotations-45)" --b vtfusion --channels-from-a 0,1
 """
 import argparse, json
 from collections import defaultdict
 
-
-def auroc(pos, neg):
-    if not pos or not neg:
-        return float("nan")
-    wins = sum(1.0 if p > n else (0.5 if p == n else 0.0) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
-
-
-def mean(v):
-    v = [x for x in v if x == x]
-    return sum(v) / len(v) if v else float("nan")
+from compare_runs import auroc, mean   # the same AUROC and mean as the comparison tables
 
 
 def main():
