@@ -131,7 +131,7 @@ public final class InspectionModel: @unchecked Sendable {
             }
         }
         calibration.channels = channels
-        calibration.weights = weights(channels, references: k)
+        calibration.weights = weights(channels, references: k, object: refs.masked)
         let normalScores = normals.map { calibration.score(z: calibration.z($0.values)).score }
         let syntheticScores = syntheticEvidence.map { calibration.score(z: $0.1).score }
         let mapWeights = calibration.mapWeights(spec: spec)
@@ -198,8 +198,9 @@ public final class InspectionModel: @unchecked Sendable {
     }
 
     /// Family weights of a profile of `k` references: a blend of the recipe's prior and what the synthetic
-    /// anomalies separated (a channel that sits out profiles of `k` references weighs 0 in both).
-    func weights(_ channels: [EvidenceCalibration.Channel], references k: Int) -> [String: [Double]] {
+    /// anomalies separated (a channel that sits out profiles of `k` references, or object profiles when
+    /// `object`, weighs 0 in both).
+    func weights(_ channels: [EvidenceCalibration.Channel], references k: Int, object: Bool = false) -> [String: [Double]] {
         func normalised(_ v: [Double]) -> [Double]? {
             let t = v.reduce(0, +)
             return t > 0 ? v.map { $0 / t } : nil
@@ -207,10 +208,12 @@ public final class InspectionModel: @unchecked Sendable {
         var out: [String: [Double]] = [:]
         for name in DefectFamily.allCases.map(\.rawValue) + [EvidenceCalibration.all] {
             let prior = normalised(spec.channels.indices.map {
-                name == EvidenceCalibration.all || spec.channels[$0].family.rawValue == name ? spec.prior($0, references: k) : 0
+                name == EvidenceCalibration.all || spec.channels[$0].family.rawValue == name ? spec.prior($0, references: k, object: object) : 0
             })
             let learned = channels.allSatisfy({ $0.syntheticZ[name] == nil }) ? nil
-                : normalised(channels.indices.map { k >= spec.channels[$0].minReferences ?? 1 ? max(0, channels[$0].syntheticZ[name] ?? 0) : 0 })
+                : normalised(channels.indices.map {
+                    spec.channels[$0].counts(references: k, object: object) ? max(0, channels[$0].syntheticZ[name] ?? 0) : 0
+                })
             let share = spec.learnedWeightShare
             switch (prior, learned) {
             case (nil, nil): continue

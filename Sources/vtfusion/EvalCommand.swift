@@ -219,7 +219,7 @@ enum RecipeVariant: String, CaseIterable {
     /// default's turns and mirrors.
     case rotations45 = "rotations-45"
     /// The default before 2026-12-07 (evening): the references as they are (token-grid views), no turned views,
-    /// and the mean patch distance counting at every k.
+    /// the mean patch distance counting at every k, and five channels (``fiveChannels``).
     case gridViews = "grid-views"
     /// The mean patch distance sits out one-reference profiles (its k = 1 calibration compares the reference
     /// with itself, whose mean distance says little about a new good part's). The default since 2026-12-07;
@@ -246,6 +246,18 @@ enum RecipeVariant: String, CaseIterable {
     case halvesCalibration = "halves-calibration"
     /// ``rotations45`` with ``halvesCalibration``.
     case rotations45Halves = "rotations-45-halves"
+    /// The default before 2026-12-07 (night): five channels (no 224 px mid-depth channel), and the mean patch
+    /// distance counting in object profiles too.
+    case fiveChannels = "five-channels"
+    /// Patch distances at 224 px from the mid-depth block 9 as a sixth channel (score only; the default since
+    /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
+    case mid224 = "mid-224"
+    /// Patch distances at 224 px from blocks 6 and 9 (score only), the 224 px 4-tap kNN's middle taps.
+    case mid224Pair = "mid-224-pair"
+    /// The mean patch distance sits out object profiles (references recognised as objects on a background and
+    /// masked): over the whole image it reads the background and the part's placement there (the default since
+    /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
+    case meanKNNSurfaces = "mean-knn-surfaces"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -259,6 +271,7 @@ enum RecipeVariant: String, CaseIterable {
         case .cropViews: s.calibrationViewKind = nil; s.viewsCalibrateChannels = nil
         case .rotations45: s.views = .rotations45
         case .gridViews:
+            s = Self.fiveChannels(s)
             s.views = .flipsRotations
             for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = nil }
         case .meanKNNFromTwo: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].minReferences = 2 }
@@ -271,6 +284,27 @@ enum RecipeVariant: String, CaseIterable {
         case .topHalfPercent: s.topFraction = 0.005
         case .halvesCalibration: s.singleReference = .halves
         case .rotations45Halves: s.views = .rotations45; s.singleReference = .halves
+        case .fiveChannels: s = Self.fiveChannels(s)
+        case .mid224: s = Self.adding224(layers: [9], to: s)
+        case .meanKNNSurfaces: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = false }
+        case .mid224Pair: s = Self.adding224(layers: [6, 9], to: s)
+        }
+        return s
+    }
+
+    /// The recipe without its 224 px mid-depth channels, the mean distance counting in object profiles too.
+    static func fiveChannels(_ spec: EvidenceSpec) -> EvidenceSpec {
+        var s = spec
+        s.channels.removeAll { $0.kind == .patchKNN && $0.scale == 224 && $0.layer < 12 }
+        for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = nil }
+        return s
+    }
+
+    /// The recipe with score-only patch channels at 224 px for `layers` (those it lacks, appended).
+    static func adding224(layers: [Int], to spec: EvidenceSpec) -> EvidenceSpec {
+        var s = spec
+        for l in layers where !s.channels.contains(where: { $0.kind == .patchKNN && $0.scale == 224 && $0.layer == l }) {
+            s.channels.append(EvidenceChannel(.patchKNN, scale: 224, layer: l, family: .global))
         }
         return s
     }

@@ -122,4 +122,31 @@ final class ForegroundMaskTests: XCTestCase {
         let always = try TinyInspection.model(spec).makeProfile(references: [TinyInspection.texture(seed: 0, width: 128, height: 128)])
         XCTAssertEqual(always.header.foregroundMasked, true)
     }
+
+    func testChannelSitsOutObjectProfilesOnly() throws {
+        var spec = EvidenceSpec(channels: [
+            EvidenceChannel(.patchKNN, scale: 128, layer: 2, family: .local),
+            EvidenceChannel(.meanKNN, scale: 64, layer: 4, family: .global, onObjects: false),
+            EvidenceChannel(.featureStats, scale: 64, layer: 4, family: .global),
+        ], syntheticPerFamily: 0, learnedWeightShare: 0)
+        spec.foregroundMask = true
+        spec.maskObjectsOnly = true
+        let model = try TinyInspection.model(spec)
+        let objects = try model.makeProfile(references: (0..<2).map { objectImage(seed: UInt64($0)) })
+        XCTAssertTrue(objects.references.masked)
+        XCTAssertEqual(objects.calibration.weights[EvidenceCalibration.all], [0.5, 0, 0.5])
+        // Still computed and recorded; the score is the weighted sum of the channels that count.
+        let r = try model.inspect([TinyInspection.withDefect(objectImage(seed: 7), x: 56, y: 56, side: 16)], profile: objects)[0]
+        XCTAssertEqual(r.channelZ.count, 3)
+        XCTAssertTrue(r.channelZ[1].isFinite)
+        XCTAssertEqual(r.score, 0.5 * r.channelZ[0] + 0.5 * r.channelZ[2], accuracy: 1e-9)
+        // Surfaces keep it.
+        let surfaces = try model.makeProfile(references: (0..<2).map { TinyInspection.texture(seed: UInt64($0), width: 128, height: 128) })
+        XCTAssertFalse(surfaces.references.masked)
+        let w = try XCTUnwrap(surfaces.calibration.weights[EvidenceCalibration.all])
+        XCTAssertEqual(w, [1.0 / 3, 1.0 / 3, 1.0 / 3])
+        // A recipe whose every channel sits out one-reference object profiles is refused.
+        spec.channels = spec.channels.map { var c = $0; c.onObjects = false; return c }
+        XCTAssertThrowsError(try TinyInspection.model(spec))
+    }
 }

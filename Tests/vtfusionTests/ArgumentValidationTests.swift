@@ -50,7 +50,19 @@ final class ArgumentValidationTests: XCTestCase {
                        "grid-views is the whole default before 2026-12-07 (evening)")
         XCTAssertEqual(standard.channels.map { $0.minReferences ?? 1 }, standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
         XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard), standard)
-        XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1])
+        XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1, 1])
+        // Six channels; the mean distance sits out object profiles. five-channels is the recipe before both.
+        XCTAssertEqual(standard.channels.map(\.description),
+                       ["patch-knn@448/L9", "patch-knn@448/L12", "patch-knn@224/L12", "mean-knn@224/L12", "feature-stats@224/L12", "patch-knn@224/L9"])
+        XCTAssertEqual(standard.channels.map { $0.onObjects ?? true }, standard.channels.map { $0.kind != .meanKNN })
+        let five = RecipeVariant.fiveChannels.apply(to: standard)
+        XCTAssertEqual(five.channels.map(\.description), Array(standard.channels.map(\.description).prefix(5)))
+        XCTAssertTrue(five.channels.allSatisfy { $0.onObjects == nil })
+        var surfacesOnlyRule = standard
+        surfacesOnlyRule.channels = standard.channels.map { var c = $0; c.onObjects = nil; return c }
+        XCTAssertEqual(RecipeVariant.mid224.apply(to: five), surfacesOnlyRule)
+        XCTAssertEqual(RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five)), standard)
+        XCTAssertEqual(RecipeVariant.mid224Pair.apply(to: standard).channels.map(\.description).suffix(2), ["patch-knn@224/L9", "patch-knn@224/L6"])
         XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), standard)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
         XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
@@ -64,8 +76,8 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
         XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
         XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
-        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps],
-                       "every variant but the four kept for old commands changes the recipe")
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps, .mid224, .meanKNNSurfaces],
+                       "every variant but the six kept for old commands changes the recipe")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
