@@ -252,7 +252,8 @@ enum RecipeVariant: String, CaseIterable {
     /// Patch distances at 224 px from the mid-depth block 9 as a sixth channel (score only; the default since
     /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case mid224 = "mid-224"
-    /// Patch distances at 224 px from blocks 6 and 9 (score only), the 224 px 4-tap kNN's middle taps.
+    /// Patch distances at 224 px from blocks 6 and 9 (score only), the 224 px 4-tap kNN's middle taps, added to
+    /// the five channels (as measured: channels 5 and 6 are blocks 6 and 9, the mean distance counts on objects).
     case mid224Pair = "mid-224-pair"
     /// The mean patch distance sits out object profiles (references recognised as objects on a background and
     /// masked): over the whole image it reads the background and the part's placement there (the default since
@@ -287,7 +288,7 @@ enum RecipeVariant: String, CaseIterable {
         case .fiveChannels: s = Self.fiveChannels(s)
         case .mid224: s = Self.adding224(layers: [9], to: s)
         case .meanKNNSurfaces: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = false }
-        case .mid224Pair: s = Self.adding224(layers: [6, 9], to: s)
+        case .mid224Pair: s = Self.adding224(layers: [6, 9], to: Self.fiveChannels(s))
         }
         return s
     }

@@ -62,7 +62,9 @@ final class ArgumentValidationTests: XCTestCase {
         surfacesOnlyRule.channels = standard.channels.map { var c = $0; c.onObjects = nil; return c }
         XCTAssertEqual(RecipeVariant.mid224.apply(to: five), surfacesOnlyRule)
         XCTAssertEqual(RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five)), standard)
-        XCTAssertEqual(RecipeVariant.mid224Pair.apply(to: standard).channels.map(\.description).suffix(2), ["patch-knn@224/L9", "patch-knn@224/L6"])
+        let pair = RecipeVariant.mid224Pair.apply(to: standard)
+        XCTAssertEqual(pair.channels.map(\.description), five.channels.map(\.description) + ["patch-knn@224/L6", "patch-knn@224/L9"])
+        XCTAssertTrue(pair.channels.allSatisfy { $0.onObjects == nil })
         XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), standard)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
         XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
