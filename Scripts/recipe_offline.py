@@ -5,7 +5,9 @@ A recipe's score is the equal-weight sum of the calibrated z of the channels it 
 their own bank and normal samples), so any subset of a run's channels can be scored from its runs.json without
 a new run. A recipe may keep other channels on object categories (benchmark v2 names them `..._obj_...`; every
 one of them is recognised and masked as an object, no surface is) than on surfaces. Channels that sit out
-one-reference profiles are given with --k1-skip. Prints per k image AUROC / local / global families (mean over
+one-reference profiles are given with --k1-skip. With --family-max LOCAL, a recipe's score is instead the larger
+of the mean z of its kept channels in LOCAL and the mean z of its other kept channels (a per-family maximum,
+`EvidenceCombination.familyMax` with equal weights). Prints per k image AUROC / local / global families (mean over
 categories of the mean over seeds), the mean over k, and with --per-category each recipe minus the first.
 
     python3 Scripts/recipe_offline.py RUNS_JSON METHOD NAME=SURFACE/OBJECT [NAME=SURFACE/OBJECT ...] [--k1-skip 3]
@@ -32,8 +34,10 @@ def main():
     ap.add_argument("recipes", nargs="+")
     ap.add_argument("--k1-skip", default="3", help="channels weighing 0 with one reference (comma-separated)")
     ap.add_argument("--per-category", action="store_true")
+    ap.add_argument("--family-max", default="", help="channels of the local family (comma-separated)")
     args = ap.parse_args()
     k1_skip = {int(c) for c in args.k1_skip.split(",") if c}
+    local = {int(c) for c in args.family_max.split(",") if c}
     report = json.load(open(args.runs))
     families = report.get("families", {})
     groups = defaultdict(list)
@@ -55,7 +59,11 @@ def main():
                 keep = [i for i in (obj if "_obj_" in c else surface) if not (k == 1 and i in k1_skip)]
                 Z = np.array([i[0] for i in items]); y = np.array([i[1] for i in items])
                 fam = np.array([str(i[2]) for i in items])
-                s = Z[:, keep].sum(1)
+                if local:
+                    a, b = [i for i in keep if i in local], [i for i in keep if i not in local]
+                    s = np.maximum(Z[:, a].mean(1), Z[:, b].mean(1))
+                else:
+                    s = Z[:, keep].sum(1)
                 per[c]["all"].append(auroc(s, y))
                 for f in ("local", "global"):
                     m = (~y) | (fam == f)
