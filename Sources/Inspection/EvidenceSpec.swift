@@ -31,9 +31,10 @@ public struct EvidenceChannel: Codable, Sendable, Hashable, CustomStringConverti
     /// one-reference calibration (the reference against itself) says little about new good parts can sit out
     /// one-reference profiles; it is still computed and recorded.
     public var minReferences: Int?
-    /// Whether the channel counts in profiles whose references were recognised as objects on a background and
-    /// masked (`nil` = true): a whole-image channel reads the background and the part's placement there, not
-    /// the part; it is still computed and recorded.
+    /// Whether the channel counts in masked profiles, those whose references were recognised as objects on a
+    /// background (every profile when ``EvidenceSpec/maskObjectsOnly`` is off) (`nil` = true): a whole-image
+    /// channel reads the background and the part's placement there, not the part; it is still computed and
+    /// recorded.
     public var onObjects: Bool?
 
     public init(_ kind: Kind, scale: Int, layer: Int, family: DefectFamily, minReferences: Int? = nil, onObjects: Bool? = nil) {

@@ -259,6 +259,9 @@ enum RecipeVariant: String, CaseIterable {
     /// masked): over the whole image it reads the background and the part's placement there (the default since
     /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case meanKNNSurfaces = "mean-knn-surfaces"
+    /// The 224 px mid-depth channel draws the anomaly map too, beside the 448 px channels (the score does not
+    /// change).
+    case mid224Map = "mid-224-map"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -289,6 +292,11 @@ enum RecipeVariant: String, CaseIterable {
         case .mid224: s = Self.adding224(layers: [9], to: s)
         case .meanKNNSurfaces: for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = false }
         case .mid224Pair: s = Self.adding224(layers: [6, 9], to: Self.fiveChannels(s))
+        case .mid224Map:
+            s = Self.adding224(layers: [9], to: s)
+            for i in s.channels.indices where s.channels[i].kind == .patchKNN && s.channels[i].scale == 224 && s.channels[i].layer == 9 {
+                s.channels[i].family = .local
+            }
         }
         return s
     }
