@@ -249,8 +249,9 @@ enum RecipeVariant: String, CaseIterable {
     /// The default before 2026-12-07 (night): five channels (no 224 px mid-depth channel), and the mean patch
     /// distance counting in object profiles too.
     case fiveChannels = "five-channels"
-    /// Patch distances at 224 px from the mid-depth block 9 as a sixth channel (score only; the default since
-    /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
+    /// Patch distances at 224 px from the mid-depth block 9 as a sixth channel (the default since 2026-12-07,
+    /// night; kept so that the commands in docs/RESULTS.md still run; as first measured it counted in the score
+    /// only, the default draws the map with it too).
     case mid224 = "mid-224"
     /// Patch distances at 224 px from blocks 6 and 9 (score only), the 224 px 4-tap kNN's middle taps, added to
     /// the five channels (as measured: channels 5 and 6 are blocks 6 and 9, the mean distance counts on objects).
@@ -260,7 +261,7 @@ enum RecipeVariant: String, CaseIterable {
     /// 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case meanKNNSurfaces = "mean-knn-surfaces"
     /// The 224 px mid-depth channel draws the anomaly map too, beside the 448 px channels (the score does not
-    /// change).
+    /// change; the default since 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case mid224Map = "mid-224-map"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {

@@ -58,10 +58,10 @@ final class ArgumentValidationTests: XCTestCase {
         let five = RecipeVariant.fiveChannels.apply(to: standard)
         XCTAssertEqual(five.channels.map(\.description), Array(standard.channels.map(\.description).prefix(5)))
         XCTAssertTrue(five.channels.allSatisfy { $0.onObjects == nil })
-        var surfacesOnlyRule = standard
-        surfacesOnlyRule.channels = standard.channels.map { var c = $0; c.onObjects = nil; return c }
-        XCTAssertEqual(RecipeVariant.mid224.apply(to: five), surfacesOnlyRule)
-        XCTAssertEqual(RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five)), standard)
+        XCTAssertEqual(RecipeVariant.mid224.apply(to: five).channels.map(\.description), standard.channels.map(\.description))
+        XCTAssertEqual(RecipeVariant.mid224Map.apply(to: RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five))), standard)
+        // The sixth channel draws the map (local family); the 224 px last-layer channels do not.
+        XCTAssertEqual(standard.channels.map { $0.family == .local }, [true, true, false, false, false, true])
         let pair = RecipeVariant.mid224Pair.apply(to: standard)
         XCTAssertEqual(pair.channels.map(\.description), five.channels.map(\.description) + ["patch-knn@224/L6", "patch-knn@224/L9"])
         XCTAssertTrue(pair.channels.allSatisfy { $0.onObjects == nil })
@@ -78,8 +78,8 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
         XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
         XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
-        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps, .mid224, .meanKNNSurfaces],
-                       "every variant but the six kept for old commands changes the recipe")
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps, .mid224, .meanKNNSurfaces, .mid224Map],
+                       "every variant but the seven kept for old commands changes the recipe")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
