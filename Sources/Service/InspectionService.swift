@@ -168,13 +168,35 @@ public final class InspectionService: Sendable {
     /// The loaded profile of a row (from the cache, or its file).
     func loaded(_ record: ProfileRecord) throws -> Profile {
         if let p = cache.get(record.id, version: record.version) { return p }
-        let p: Profile
-        do { p = try Profile.load(from: config.dataDirectory.appendingPathComponent(record.file)) } catch {
-            logger.error("loading profile \(record.id) v\(record.version): \(error)")
-            throw Problem.internalError("the profile's file could not be read")
-        }
+        let p = try Profile.load(from: config.dataDirectory.appendingPathComponent(record.file))
         cache.put(record.id, version: record.version, p)
         return p
+    }
+
+    /// The current profile of an id. A replace or delete on another request (or replica) removes the old
+    /// version's file after its row changed, so a file that cannot be read is first checked against the row
+    /// again: a newer version is loaded instead, a deleted profile is a 404; only a row that still names the
+    /// unreadable file is a server error.
+    public func currentProfile(id: String) async throws -> (ProfileRecord, Profile) {
+        guard let record = try await store.profile(id: id) else { throw Problem.notFound("no profile \(id)", field: "id") }
+        return try await loadedProfile(from: record)
+    }
+
+    /// The profile a row read earlier names, or the version that replaced it (see `currentProfile(id:)`).
+    public func loadedProfile(from first: ProfileRecord) async throws -> (ProfileRecord, Profile) {
+        var record = first
+        let id = first.id
+        for _ in 0..<3 {
+            do { return (record, try loaded(record)) } catch {
+                guard let now = try await store.profile(id: id) else { throw Problem.notFound("no profile \(id)", field: "id") }
+                if now.version == record.version && now.file == record.file {
+                    logger.error("loading profile \(record.id) v\(record.version): \(error)")
+                    throw Problem.internalError("the profile's file could not be read")
+                }
+                record = now
+            }
+        }
+        throw Problem.busy("the profile kept changing while it was loaded; retry", retryAfter: 1)
     }
 
     // MARK: - Inspections
@@ -191,11 +213,10 @@ public final class InspectionService: Sendable {
 
     /// Inspects images against a profile (one model call on a worker), stores the pictures, then the rows.
     public func inspect(profileID: String, images: [ImageInput]) async throws -> [InspectionRecord] {
-        guard let record = try await store.profile(id: profileID) else { throw Problem.notFound("no profile \(profileID)", field: "id") }
+        let (record, profile) = try await currentProfile(id: profileID)
         guard (1...config.maxImagesPerRequest).contains(images.count) else {
             throw Problem.unprocessable("images: expected 1 to \(config.maxImagesPerRequest) images, got \(images.count)", field: "images")
         }
-        let profile = try loaded(record)
         let model = self.model
         let queued = Date()
         let delay = config.inspectDelayMilliseconds
