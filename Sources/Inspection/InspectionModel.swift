@@ -117,8 +117,13 @@ public final class InspectionModel: @unchecked Sendable {
                          normalValues: v, syntheticZ: [:])
         }
         var calibration = EvidenceCalibration(channels: channels, weights: [:], combination: spec.combination)
-        let syntheticEvidence = synthetic.map { (family, src, f) in
-            (family, calibration.z(refs.evidence(f, spec: spec, comparison: .references(excluding: k >= 2 ? src : nil)).values))
+        if let n = spec.softplusFromReferences, k >= n { calibration.softplus = true }
+        // Each synthetic anomaly is scored as the normal samples were: against the other references (k >= 2), or
+        // (k = 1) against itself like the single reference, not against a bank that holds its own source image,
+        // whose untouched patches would then match exactly and score below every normal sample.
+        let syntheticEvidence = synthetic.map { (family, src, f) -> (DefectFamily, [Double]) in
+            let zs = (k >= 2 ? [.references(excluding: src)] : single).map { calibration.z(refs.evidence(f, spec: spec, comparison: $0).values) }
+            return (family, zs[0].indices.map { c in zs.map { $0[c] }.reduce(0, +) / Double(zs.count) })
         }
         for family in DefectFamily.allCases {
             let zs = syntheticEvidence.filter { $0.0 == family }.map(\.1)
