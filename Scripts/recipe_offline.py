@@ -5,12 +5,13 @@ A recipe's score is the equal-weight sum of the calibrated z of the channels it 
 their own bank and normal samples), so any subset of a run's channels can be scored from its runs.json without
 a new run. A recipe may keep other channels on object categories (benchmark v2 names them `..._obj_...`; every
 one of them is recognised and masked as an object, no surface is) than on surfaces. Channels that sit out
-one-reference profiles are given with --k1-skip. With --family-max LOCAL, a recipe's score is instead the larger
+one-reference profiles are given with --k1-skip. With --softplus-from K, from K references on each kept z enters
+the sum as log(1 + e^z) (``EvidenceSpec.softplusFromReferences``). With --family-max LOCAL, a recipe's score is instead the larger
 of the mean z of its kept channels in LOCAL and the mean z of its other kept channels (a per-family maximum,
 `EvidenceCombination.familyMax` with equal weights). Prints per k image AUROC / local / global families (mean over
 categories of the mean over seeds), the mean over k, and with --per-category each recipe minus the first.
 
-    python3 Scripts/recipe_offline.py RUNS_JSON METHOD NAME=SURFACE/OBJECT [NAME=SURFACE/OBJECT ...] [--k1-skip 3]
+    python3 Scripts/recipe_offline.py RUNS_JSON METHOD NAME=SURFACE/OBJECT [NAME=SURFACE/OBJECT ...] [--k1-skip 3] [--softplus-from 2]
     e.g. default=0.1.2.3.4/0.1.2.3.4 mid9-objects=0.1.2.3.4.6/0.1.2.4.6
 """
 import argparse, json
@@ -35,6 +36,8 @@ def main():
     ap.add_argument("--k1-skip", default="3", help="channels weighing 0 with one reference (comma-separated)")
     ap.add_argument("--per-category", action="store_true")
     ap.add_argument("--family-max", default="", help="channels of the local family (comma-separated)")
+    ap.add_argument("--softplus-from", type=int, default=0,
+                    help="from this k on, each kept z enters the sum as log(1 + e^z) (0 = never; the default recipe: 2)")
     args = ap.parse_args()
     k1_skip = {int(c) for c in args.k1_skip.split(",") if c}
     local = {int(c) for c in args.family_max.split(",") if c}
@@ -62,6 +65,8 @@ def main():
                 if local:
                     a, b = [i for i in keep if i in local], [i for i in keep if i not in local]
                     s = np.maximum(Z[:, a].mean(1), Z[:, b].mean(1))
+                elif args.softplus_from and k >= args.softplus_from:
+                    s = np.logaddexp(0, Z[:, keep]).sum(1)
                 else:
                     s = Z[:, keep].sum(1)
                 per[c]["all"].append(auroc(s, y))

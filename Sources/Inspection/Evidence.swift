@@ -126,6 +126,9 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
     /// Family (and `"all"`) -> one weight per channel (summing to 1).
     public var weights: [String: [Double]]
     public var combination: EvidenceCombination = .sum
+    /// Whether each z enters the sums as softplus(z) (``EvidenceSpec/softplusFromReferences``; `nil` = plain z,
+    /// as profiles written before this option).
+    public var softplus: Bool?
 
     /// Channel z-scores of raw values.
     public func z(_ values: [Double]) -> [Double] {
@@ -133,7 +136,8 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
     }
 
     /// Family scores and the combined score of channel z-scores.
-    public func score(z: [Double]) -> (score: Double, families: [String: Double]) {
+    public func score(z raw: [Double]) -> (score: Double, families: [String: Double]) {
+        let z = softplus == true ? raw.map(Self.softplus) : raw
         var families: [String: Double] = [:]
         for (family, w) in weights where family != Self.all && w.contains(where: { $0 > 0 }) {
             families[family] = zip(w, z).reduce(0) { $0 + $1.0 * $1.1 }
@@ -141,6 +145,9 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
         if combination == .sum, let w = weights[Self.all] { return (zip(w, z).reduce(0) { $0 + $1.0 * $1.1 }, families) }
         return (families.values.max() ?? 0, families)
     }
+
+    /// log(1 + e^x), computed without overflow.
+    static func softplus(_ x: Double) -> Double { x > 30 ? x : x < -30 ? exp(x) : log1p(exp(x)) }
 
     /// The weights of the sum over every channel.
     public static let all = "all"

@@ -263,6 +263,9 @@ enum RecipeVariant: String, CaseIterable {
     /// The 224 px mid-depth channel draws the anomaly map too, beside the 448 px channels (the score does not
     /// change; the default since 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case mid224Map = "mid-224-map"
+    /// Plain z in the sum at every k (``EvidenceSpec/softplusFromReferences`` off): the default before
+    /// 2026-12-07 (late night); with it the numbers of the earlier sections of docs/RESULTS.md are reproduced.
+    case plainSum = "plain-sum"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -298,13 +301,16 @@ enum RecipeVariant: String, CaseIterable {
             for i in s.channels.indices where s.channels[i].kind == .patchKNN && s.channels[i].scale == 224 && s.channels[i].layer == 9 {
                 s.channels[i].family = .local
             }
+        case .plainSum: s.softplusFromReferences = nil
         }
         return s
     }
 
-    /// The recipe without its 224 px mid-depth channels, the mean distance counting in object profiles too.
+    /// The recipe without its 224 px mid-depth channels, the mean distance counting in object profiles too, plain
+    /// z in the sum (the default before 2026-12-07, night).
     static func fiveChannels(_ spec: EvidenceSpec) -> EvidenceSpec {
         var s = spec
+        s.softplusFromReferences = nil
         s.channels.removeAll { $0.kind == .patchKNN && $0.scale == 224 && $0.layer < 12 }
         for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = nil }
         return s

@@ -59,7 +59,13 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(five.channels.map(\.description), Array(standard.channels.map(\.description).prefix(5)))
         XCTAssertTrue(five.channels.allSatisfy { $0.onObjects == nil })
         XCTAssertEqual(RecipeVariant.mid224.apply(to: five).channels.map(\.description), standard.channels.map(\.description))
-        XCTAssertEqual(RecipeVariant.mid224Map.apply(to: RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five))), standard)
+        XCTAssertEqual(RecipeVariant.mid224Map.apply(to: RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five))),
+                       RecipeVariant.plainSum.apply(to: standard))
+        // From two references the channels' z enter the sum through a softplus; the earlier defaults had plain z.
+        XCTAssertEqual(standard.softplusFromReferences, 2)
+        XCTAssertNil(RecipeVariant.plainSum.apply(to: standard).softplusFromReferences)
+        XCTAssertNil(five.softplusFromReferences)
+        XCTAssertNil(RecipeVariant.gridViews.apply(to: standard).softplusFromReferences)
         // The sixth channel draws the map (local family); the 224 px last-layer channels do not.
         XCTAssertEqual(standard.channels.map { $0.family == .local }, [true, true, false, false, false, true])
         let pair = RecipeVariant.mid224Pair.apply(to: standard)
