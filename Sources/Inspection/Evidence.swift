@@ -49,8 +49,18 @@ public struct ReferenceSet: @unchecked Sendable {
         }
     }
 
-    /// The evidence of `image` under `comparison` (by default against every reference).
-    func evidence(_ image: ImageFeatures, spec: EvidenceSpec, comparison: Comparison = .references(excluding: nil)) -> RawEvidence {
+    /// `source`'s features at `scale` when they lie on the same grid as `s`.
+    static func sameGrid(_ source: ImageFeatures?, _ s: ScaleFeatures, scale: Int) -> ScaleFeatures? {
+        guard let o = source?.at(scale), o.grid == s.grid else { return nil }
+        return o
+    }
+
+    /// The evidence of `image` under `comparison` (by default against every reference). With `source` (an image
+    /// on the same grids that `image` was made from), the one-reference comparisons read `source` where they
+    /// would read the image itself: each patch against the source's patches outside its window, each half
+    /// against the source's other half, so the untouched parts of a copy score as the source's own sample does.
+    func evidence(_ image: ImageFeatures, spec: EvidenceSpec, comparison: Comparison = .references(excluding: nil),
+                  source: ImageFeatures? = nil) -> RawEvidence {
         var distances: [String: [Float]] = [:], unmasked: [String: [Float]] = [:]
         var masks: [Int: [Bool]?] = [:]
         func mask(_ scale: Int) -> [Bool]? {
@@ -71,10 +81,11 @@ public struct ReferenceSet: @unchecked Sendable {
             case .patchKNN, .meanKNN:
                 if distances[key] == nil {
                     let tokens = s.tokens(c.layer)
+                    let other = Self.sameGrid(source, s, scale: c.scale)?.tokens(c.layer) ?? tokens
                     var d: [Float]
                     switch comparison {
-                    case .selfWindow: d = NearestNeighbours.selfDistances(tokens, grid: s.grid)
-                    case .halves(let topBottom): d = NearestNeighbours.splitDistances(tokens, grid: s.grid, topBottom: topBottom)
+                    case .selfWindow: d = NearestNeighbours.windowDistances(tokens, against: other, grid: s.grid)
+                    case .halves(let topBottom): d = NearestNeighbours.splitDistances(tokens, other: other, grid: s.grid, topBottom: topBottom)
                     case .references(let excluding):
                         let banks = (banks[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)
                         d = NearestNeighbours.distances(tokens, banks: banks)
@@ -96,8 +107,11 @@ public struct ReferenceSet: @unchecked Sendable {
                 let tokens = s.tokens(c.layer)
                 let fg = wholeImageGlobals ? nil : fg
                 switch comparison {
-                case .selfWindow: values.append(FeatureStatistics.halvesDistance(tokens, grid: s.grid, mask: fg))
-                case .halves(let topBottom): values.append(FeatureStatistics.halvesDistance(tokens, grid: s.grid, mask: fg, leftRight: !topBottom))
+                case .selfWindow, .halves:
+                    let other = Self.sameGrid(source, s, scale: c.scale)?.tokens(c.layer) ?? tokens
+                    var leftRight = false
+                    if case .halves(let topBottom) = comparison { leftRight = !topBottom }
+                    values.append(FeatureStatistics.crossHalvesDistance(tokens, other: other, grid: s.grid, mask: fg, leftRight: leftRight))
                 case .references(let excluding):
                     let mine = FeatureStatistics(tokens: ForegroundMask.rows(tokens, mask: fg))
                     let refs = (statistics[key] ?? []).enumerated().filter { $0.offset != excluding }.map(\.element)

@@ -58,6 +58,16 @@ public struct FeatureStatistics: @unchecked Sendable {
         return noGrad { [a, b].map { FeatureStatistics(tokens: tokens.indexSelect(axis: 0, indices: $0).contiguous()) } }
     }
 
+    /// ``halvesDistance(_:grid:mask:leftRight:)`` across two images on one grid: each half of `tokens` against the
+    /// other half of `other` (with `other == tokens`, exactly the halves distance).
+    public static func crossHalvesDistance(_ tokens: Tensor, other: Tensor, grid: (Int, Int), mask: [Bool]? = nil,
+                                           leftRight: Bool = false) -> Double {
+        let mine = halves(tokens, grid: grid, mask: mask, leftRight: leftRight)
+        let theirs = halves(other, grid: grid, mask: mask, leftRight: leftRight)
+        guard mine.count == 2, theirs.count == 2 else { return 0 }
+        return 0.5 * (mine[0].distance(to: theirs[1]) + mine[1].distance(to: theirs[0]))
+    }
+
     /// Symmetric distance between the statistics of a grid's two halves (0 when the grid cannot be split).
     public static func halvesDistance(_ tokens: Tensor, grid: (Int, Int), mask: [Bool]? = nil, leftRight: Bool = false) -> Double {
         let h = halves(tokens, grid: grid, mask: mask, leftRight: leftRight)

@@ -119,10 +119,12 @@ public final class InspectionModel: @unchecked Sendable {
         var calibration = EvidenceCalibration(channels: channels, weights: [:], combination: spec.combination)
         if let n = spec.softplusFromReferences, k >= n { calibration.softplus = true }
         // Each synthetic anomaly is scored as the normal samples were: against the other references (k >= 2), or
-        // (k = 1) against itself like the single reference, not against a bank that holds its own source image,
-        // whose untouched patches would then match exactly and score below every normal sample.
+        // (k = 1) by the single reference's own comparisons read against its source (each patch against the
+        // source's patches outside its window), not against a bank that holds the untouched source, whose patches
+        // would match exactly and score below every normal sample.
         let syntheticEvidence = synthetic.map { (family, src, f) -> (DefectFamily, [Double]) in
-            let zs = (k >= 2 ? [.references(excluding: src)] : single).map { calibration.z(refs.evidence(f, spec: spec, comparison: $0).values) }
+            let zs = k >= 2 ? [calibration.z(refs.evidence(f, spec: spec, comparison: .references(excluding: src)).values)]
+                : single.map { calibration.z(refs.evidence(f, spec: spec, comparison: $0, source: identity[src]).values) }
             return (family, zs[0].indices.map { c in zs.map { $0[c] }.reduce(0, +) / Double(zs.count) })
         }
         for family in DefectFamily.allCases {

@@ -44,9 +44,17 @@ public enum NearestNeighbours {
     /// patches outside a `(2 radius + 1)^2` window around it, so a patch cannot match itself or its
     /// overlapping neighbours. The normal-score estimate when there is only one reference.
     public static func selfDistances(_ tokens: Tensor, grid: (Int, Int), radius: Int = 2) -> [Float] {
+        windowDistances(tokens, against: tokens, grid: grid, radius: radius)
+    }
+
+    /// Each patch of `tokens` against the patches of `other` (the same grid) outside a window of `radius` around
+    /// its own position, `1 - max cos`: with `other` the image a copy was made from, untouched patches score as
+    /// that image's ``selfDistances(_:grid:radius:)`` do, changed ones as what they now are.
+    public static func windowDistances(_ tokens: Tensor, against other: Tensor, grid: (Int, Int), radius: Int = 2) -> [Float] {
         let (h, w) = grid, n = h * w
+        precondition(tokens.shape[0] == n && other.shape[0] == n, "windowDistances: both token sets must fill the grid")
         return noGrad {
-            let sim = tokens.matmul(tokens.transposed().contiguous()).contiguous()
+            let sim = tokens.matmul(other.transposed().contiguous()).contiguous()
             let p = sim.pointer
             var out = [Float](repeating: 1, count: n)
             for j in 0..<n {
@@ -81,13 +89,16 @@ public enum NearestNeighbours {
     /// Split distances of one image's grid tokens `[h*w, C]`: each patch of one half (``halves(grid:topBottom:)``)
     /// against every patch of the other half, `1 - max cos`. The one-reference normal estimate of
     /// ``SingleReferenceCalibration/halves``: one full map per split, like a test image's against a reference.
-    public static func splitDistances(_ tokens: Tensor, grid: (Int, Int), topBottom: Bool) -> [Float] {
-        guard let (a, b) = halves(grid: grid, topBottom: topBottom) else { return selfDistances(tokens, grid: grid) }
+    /// With `other` (the same grid), each half of `tokens` is compared with the other half of `other` instead.
+    public static func splitDistances(_ tokens: Tensor, other: Tensor? = nil, grid: (Int, Int), topBottom: Bool) -> [Float] {
+        let other = other ?? tokens
+        guard let (a, b) = halves(grid: grid, topBottom: topBottom) else { return windowDistances(tokens, against: other, grid: grid) }
         var out = [Float](repeating: 1, count: tokens.shape[0])
         noGrad {
             let (ta, tb) = (tokens.indexSelect(axis: 0, indices: a).contiguous(), tokens.indexSelect(axis: 0, indices: b).contiguous())
-            for (i, d) in zip(a, distances(ta, banks: [tb])) { out[i] = d }
-            for (i, d) in zip(b, distances(tb, banks: [ta])) { out[i] = d }
+            let (oa, ob) = (other.indexSelect(axis: 0, indices: a).contiguous(), other.indexSelect(axis: 0, indices: b).contiguous())
+            for (i, d) in zip(a, distances(ta, banks: [ob])) { out[i] = d }
+            for (i, d) in zip(b, distances(tb, banks: [oa])) { out[i] = d }
         }
         return out
     }

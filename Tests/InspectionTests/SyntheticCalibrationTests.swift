@@ -31,4 +31,38 @@ final class SyntheticCalibrationTests: XCTestCase {
             }
         }
     }
+
+    /// With one reference, a copy of it with a defect painted in is read against the reference outside each
+    /// patch's window: the defect shows (above the normal sample on the patch channels) where a comparison of the
+    /// copy with itself would not see a flaw that recurs, and the untouched copy stays exactly normal.
+    func testOneReferenceDefectShowsAgainstItsSource() throws {
+        var spec = TinyInspection.spec
+        spec.syntheticPerFamily = 0
+        let model = try TinyInspection.model(spec)
+        let reference = TinyInspection.texture(seed: 3, width: 96, height: 96)
+        // The same red square twice: each copy is the other's nearest neighbour outside the window.
+        let flawed = TinyInspection.withDefect(TinyInspection.withDefect(reference, x: 8, y: 8, side: 16), x: 64, y: 64, side: 16)
+        let f = try model.features([reference, flawed])
+        let profile = try model.makeProfile(referenceFeatures: [f[0]], referenceViews: [[]], synthetic: [(.local, 0, f[1])],
+                                            names: ["r0"], object: nil)
+        // (Only the 64 px channel's 8 x 8 grid reaches outside a 5 x 5 window; at 32 px every patch is inside it.)
+        for (i, c) in profile.calibration.channels.enumerated() where spec.channels[i].kind == .patchKNN && spec.channels[i].scale == 64 {
+            let z = try XCTUnwrap(c.syntheticZ[DefectFamily.local.rawValue])
+            XCTAssertGreaterThan(z, 1, "\(c.name): a painted defect is above the reference's own sample")
+        }
+        // Read against itself instead, the recurring square hides (the behaviour this replaces).
+        let own = profile.references.evidence(f[1], spec: spec, comparison: .selfWindow)
+        let cross = profile.references.evidence(f[1], spec: spec, comparison: .selfWindow, source: f[0])
+        XCTAssertGreaterThan(cross.values[0], own.values[0])
+    }
+
+    func testCrossDistancesOfACopyAreTheOwnDistances() throws {
+        let model = try TinyInspection.model()
+        let s = try model.features([TinyInspection.texture(seed: 5)])[0].at(64)
+        let t = s.tokens(2)
+        XCTAssertEqual(NearestNeighbours.windowDistances(t, against: t, grid: s.grid), NearestNeighbours.selfDistances(t, grid: s.grid))
+        XCTAssertEqual(NearestNeighbours.splitDistances(t, other: t, grid: s.grid, topBottom: true),
+                       NearestNeighbours.splitDistances(t, grid: s.grid, topBottom: true))
+        XCTAssertEqual(FeatureStatistics.crossHalvesDistance(t, other: t, grid: s.grid), FeatureStatistics.halvesDistance(t, grid: s.grid), accuracy: 1e-12)
+    }
 }
