@@ -266,6 +266,9 @@ enum RecipeVariant: String, CaseIterable {
     /// Plain z in the sum at every k (``EvidenceSpec/softplusFromReferences`` off): the default before
     /// 2026-12-07 (late night); with it the numbers of the earlier sections of docs/RESULTS.md are reproduced.
     case plainSum = "plain-sum"
+    /// Three mirror-image calibration views of each reference (horizontal, vertical, both) in place of two: more
+    /// normal samples for each channel's mean and spread and for the decision.
+    case threeFlipViews = "three-flip-views"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -302,6 +305,7 @@ enum RecipeVariant: String, CaseIterable {
                 s.channels[i].family = .local
             }
         case .plainSum: s.softplusFromReferences = nil
+        case .threeFlipViews: s.calibrationViews = 3
         }
         return s
     }

@@ -64,6 +64,8 @@ final class ArgumentValidationTests: XCTestCase {
         // From two references the channels' z enter the sum through a softplus; the earlier defaults had plain z.
         XCTAssertEqual(standard.softplusFromReferences, 2)
         XCTAssertNil(RecipeVariant.plainSum.apply(to: standard).softplusFromReferences)
+        XCTAssertEqual(standard.calibrationViews, 2)
+        XCTAssertEqual(RecipeVariant.threeFlipViews.apply(to: standard).calibrationViews, 3)
         XCTAssertNil(five.softplusFromReferences)
         XCTAssertNil(RecipeVariant.gridViews.apply(to: standard).softplusFromReferences)
         // The sixth channel draws the map (local family); the 224 px last-layer channels do not.
