@@ -14,6 +14,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from recipe_offline import auroc   # the same pairwise image AUROC (ties count half)
+
 CANDIDATES = {
     "sum": lambda z: z,
     "softplus": lambda z: np.logaddexp(0, z),
@@ -21,14 +23,6 @@ CANDIDATES = {
     "clip at 0": lambda z: np.maximum(z, 0),
     "clip at -2": lambda z: np.maximum(z, -2),
 }
-
-
-def auroc(s, y):
-    pos, neg = s[y], s[~y]
-    if len(pos) == 0 or len(neg) == 0:
-        return np.nan
-    d = pos[:, None] - neg[None, :]
-    return ((d > 0).sum() + 0.5 * (d == 0).sum()) / d.size
 
 
 def main():
