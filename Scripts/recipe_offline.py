@@ -30,7 +30,7 @@ def auroc(s, y):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("runs")
+    ap.add_argument("runs", help="runs.json of one eval, or several (of one benchmark, e.g. one per seed) joined by commas")
     ap.add_argument("method")
     ap.add_argument("recipes", nargs="+")
     ap.add_argument("--k1-skip", default="3", help="channels weighing 0 with one reference (comma-separated)")
@@ -41,10 +41,10 @@ def main():
     args = ap.parse_args()
     k1_skip = {int(c) for c in args.k1_skip.split(",") if c}
     local = {int(c) for c in args.family_max.split(",") if c}
-    report = json.load(open(args.runs))
-    families = report.get("families", {})
+    reports = [json.load(open(path)) for path in args.runs.split(",")]   # several runs.json of one benchmark (seeds)
+    families = {f: kind for r in reports for f, kind in r.get("families", {}).items()}
     groups = defaultdict(list)
-    for run in report["runs"]:
+    for run in (run for r in reports for run in r["runs"]):
         if run["method"] == args.method:
             for s in run["scores"]:
                 groups[(run["category"], run["k"], run["seed"])].append(

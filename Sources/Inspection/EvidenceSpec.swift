@@ -273,6 +273,7 @@ extension EvidenceSpec {
             EvidenceChannel(.meanKNN, scale: 224, layer: 12, family: .global, minReferences: 2, onObjects: false),
             EvidenceChannel(.featureStats, scale: 224, layer: 12, family: .global),
             EvidenceChannel(.patchKNN, scale: 224, layer: 9, family: .local),
+            EvidenceChannel(.featureStats, scale: 448, layer: 9, family: .global),
         ], views: .dihedral, syntheticPerFamily: 1, learnedWeightShare: 0, calibrationViews: 2, viewsCalibrateChannels: true)
         s.calibrationViewKind = .flips
         s.foregroundMask = true

@@ -263,12 +263,20 @@ enum RecipeVariant: String, CaseIterable {
     /// The 224 px mid-depth channel draws the anomaly map too, beside the 448 px channels (the score does not
     /// change; the default since 2026-12-07, night; kept so that the commands in docs/RESULTS.md still run).
     case mid224Map = "mid-224-map"
-    /// Plain z in the sum at every k (``EvidenceSpec/softplusFromReferences`` off): the default before
-    /// 2026-12-07 (late night); with it the numbers of the earlier sections of docs/RESULTS.md are reproduced.
+    /// Plain z in the sum at every k (``EvidenceSpec/softplusFromReferences`` off) on the six channels: the default
+    /// before 2026-12-07 (late night); with it the numbers of the earlier sections of docs/RESULTS.md are reproduced.
     case plainSum = "plain-sum"
     /// Three mirror-image calibration views of each reference (horizontal, vertical, both) in place of two: more
-    /// normal samples for each channel's mean and spread and for the decision.
+    /// normal samples for each channel's mean and spread and for the decision (on the six channels, as measured).
     case threeFlipViews = "three-flip-views"
+    /// Five more whole-image (global-family) channels recorded beside the default's six, for choosing global
+    /// evidence offline (each channel's z depends only on its own bank and normal samples): feature statistics at
+    /// 224 px block 9 and at 448 px blocks 12 and 9, and mean patch distances at 224 px block 9 and 448 px block
+    /// 12 (from two references on, not on objects, like the default's). No patch map, so the map is the default's.
+    case globalCandidates = "global-candidates"
+    /// The default before 2026-12-07 (second late-night round): the six channels without the feature statistics
+    /// at 448 px block 9.
+    case sixChannels = "six-channels"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
@@ -304,16 +312,32 @@ enum RecipeVariant: String, CaseIterable {
             for i in s.channels.indices where s.channels[i].kind == .patchKNN && s.channels[i].scale == 224 && s.channels[i].layer == 9 {
                 s.channels[i].family = .local
             }
-        case .plainSum: s.softplusFromReferences = nil
-        case .threeFlipViews: s.calibrationViews = 3
+        case .plainSum: s = Self.sixChannels(s); s.softplusFromReferences = nil
+        case .threeFlipViews: s = Self.sixChannels(s); s.calibrationViews = 3
+        case .sixChannels: s = Self.sixChannels(s)
+        case .globalCandidates:
+            s = Self.sixChannels(s)
+            s.channels += [EvidenceChannel(.featureStats, scale: 224, layer: 9, family: .global),
+                           EvidenceChannel(.featureStats, scale: 448, layer: 12, family: .global),
+                           EvidenceChannel(.featureStats, scale: 448, layer: 9, family: .global),
+                           EvidenceChannel(.meanKNN, scale: 224, layer: 9, family: .global, minReferences: 2, onObjects: false),
+                           EvidenceChannel(.meanKNN, scale: 448, layer: 12, family: .global, minReferences: 2, onObjects: false)]
         }
+        return s
+    }
+
+    /// The recipe without its feature statistics at 448 px (the default before 2026-12-07, second late-night
+    /// round, had those at 224 px only).
+    static func sixChannels(_ spec: EvidenceSpec) -> EvidenceSpec {
+        var s = spec
+        s.channels.removeAll { $0.kind == .featureStats && $0.scale == 448 }
         return s
     }
 
     /// The recipe without its 224 px mid-depth channels, the mean distance counting in object profiles too, plain
     /// z in the sum (the default before 2026-12-07, night).
     static func fiveChannels(_ spec: EvidenceSpec) -> EvidenceSpec {
-        var s = spec
+        var s = sixChannels(spec)
         s.softplusFromReferences = nil
         s.channels.removeAll { $0.kind == .patchKNN && $0.scale == 224 && $0.layer < 12 }
         for i in s.channels.indices where s.channels[i].kind == .meanKNN { s.channels[i].onObjects = nil }

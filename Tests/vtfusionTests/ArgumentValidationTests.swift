@@ -50,15 +50,20 @@ final class ArgumentValidationTests: XCTestCase {
                        "grid-views is the whole default before 2026-12-07 (evening)")
         XCTAssertEqual(standard.channels.map { $0.minReferences ?? 1 }, standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
         XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard), standard)
-        XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1, 1])
-        // Six channels; the mean distance sits out object profiles. five-channels is the recipe before both.
+        XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1, 1, 1])
+        // Seven channels; the mean distance sits out object profiles. six-channels is the recipe before the feature
+        // statistics at 448 px, five-channels the one before the 224 px mid-depth channel too.
         XCTAssertEqual(standard.channels.map(\.description),
-                       ["patch-knn@448/L9", "patch-knn@448/L12", "patch-knn@224/L12", "mean-knn@224/L12", "feature-stats@224/L12", "patch-knn@224/L9"])
+                       ["patch-knn@448/L9", "patch-knn@448/L12", "patch-knn@224/L12", "mean-knn@224/L12", "feature-stats@224/L12", "patch-knn@224/L9",
+                        "feature-stats@448/L9"])
+        let six = RecipeVariant.sixChannels.apply(to: standard)
+        XCTAssertEqual(six.channels, Array(standard.channels.prefix(6)))
+        XCTAssertEqual(RecipeVariant.sixChannels.apply(to: six), six)
         XCTAssertEqual(standard.channels.map { $0.onObjects ?? true }, standard.channels.map { $0.kind != .meanKNN })
         let five = RecipeVariant.fiveChannels.apply(to: standard)
         XCTAssertEqual(five.channels.map(\.description), Array(standard.channels.map(\.description).prefix(5)))
         XCTAssertTrue(five.channels.allSatisfy { $0.onObjects == nil })
-        XCTAssertEqual(RecipeVariant.mid224.apply(to: five).channels.map(\.description), standard.channels.map(\.description))
+        XCTAssertEqual(RecipeVariant.mid224.apply(to: five).channels.map(\.description), six.channels.map(\.description))
         XCTAssertEqual(RecipeVariant.mid224Map.apply(to: RecipeVariant.meanKNNSurfaces.apply(to: RecipeVariant.mid224.apply(to: five))),
                        RecipeVariant.plainSum.apply(to: standard))
         // From two references the channels' z enter the sum through a softplus; the earlier defaults had plain z.
@@ -66,10 +71,21 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertNil(RecipeVariant.plainSum.apply(to: standard).softplusFromReferences)
         XCTAssertEqual(standard.calibrationViews, 2)
         XCTAssertEqual(RecipeVariant.threeFlipViews.apply(to: standard).calibrationViews, 3)
+        XCTAssertEqual(RecipeVariant.threeFlipViews.apply(to: standard).channels, six.channels)
+        XCTAssertEqual(RecipeVariant.plainSum.apply(to: standard).channels, six.channels)
+        // global-candidates records five more whole-image channels after the six-channel default's (as measured),
+        // none with a map; the default's seventh channel is the third of them.
+        let candidates = RecipeVariant.globalCandidates.apply(to: standard)
+        XCTAssertEqual(Array(candidates.channels.prefix(6)), six.channels)
+        XCTAssertEqual(candidates.channels[8], standard.channels[6])
+        XCTAssertEqual(candidates.channels.dropFirst(6).map(\.description),
+                       ["feature-stats@224/L9", "feature-stats@448/L12", "feature-stats@448/L9", "mean-knn@224/L9", "mean-knn@448/L12"])
+        XCTAssertTrue(candidates.channels.dropFirst(6).allSatisfy { $0.family == .global && !$0.hasMap })
+        XCTAssertNoThrow(try candidates.validate(depth: 12, patchSize: 14))
         XCTAssertNil(five.softplusFromReferences)
         XCTAssertNil(RecipeVariant.gridViews.apply(to: standard).softplusFromReferences)
         // The sixth channel draws the map (local family); the 224 px last-layer channels do not.
-        XCTAssertEqual(standard.channels.map { $0.family == .local }, [true, true, false, false, false, true])
+        XCTAssertEqual(standard.channels.map { $0.family == .local }, [true, true, false, false, false, true, false])
         let pair = RecipeVariant.mid224Pair.apply(to: standard)
         XCTAssertEqual(pair.channels.map(\.description), five.channels.map(\.description) + ["patch-knn@224/L6", "patch-knn@224/L9"])
         XCTAssertTrue(pair.channels.allSatisfy { $0.onObjects == nil })
