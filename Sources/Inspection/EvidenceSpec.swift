@@ -265,6 +265,10 @@ extension EvidenceSpec {
     /// cells and equal in the 8th, +0.6 / +0.5 on the 13 categories' mean; at k = 1, where each channel's spread
     /// comes from one image and good parts' z sit far below 0, it lost 0.9 and stays off;
     /// `Scripts/combination_offline.py`).
+    /// A seventh channel, the patch-feature statistics at 448 px block 9 (the mid-depth tokens' distribution as a
+    /// whole, for changes of the whole surface; it reads tokens the 448 px block-9 patch channel already has), was
+    /// chosen among five whole-image candidates on the same 13 categories (mean over k 84.4 against 83.9; v2's
+    /// global families +2.6 / +2.8 at k = 2 / 4; `eval --ablation global-candidates`, `six-channels`).
     public static let standard: EvidenceSpec = {
         var s = EvidenceSpec(channels: [
             EvidenceChannel(.patchKNN, scale: 448, layer: 9, family: .local),
