@@ -55,6 +55,10 @@ def oracle(runs, ks):
     print("\nper-channel standardisation (image AUROC, mean over categories):")
     for name in sorted({n for n, _, _ in cells}):
         print(f"{name:<22} " + "  ".join(f"k={k} {v:.2f}" for k, v in zip(ks, mean_by_k(cells, name, ks))))
+    print("\noracle sum per category (mean over seeds):")
+    for k in ks:
+        print(f"k={k} " + "  ".join(f"{c} {100 * np.mean(v):.1f}" for (n, kk, c), v in sorted(cells.items())
+                                    if n == "oracle sum" and kk == k))
 
 
 def learned_shares(raw, ks):
