@@ -168,11 +168,14 @@ public struct EvidenceCalibration: Codable, Sendable, Equatable {
 
     /// Per-channel weights of the map: the local family's weights on the map channels (a map is for locating
     /// local defects; coarse global channels would blur it) or, with ``EvidenceSpec/mapFromAllChannels``, the
-    /// combined score's weights on them; else all map channels equally.
+    /// combined score's weights on them; else all map channels equally. With ``EvidenceSpec/mapLayers``, only
+    /// the map channels of those blocks draw it.
     public func mapWeights(spec: EvidenceSpec) -> [Double] {
         let local = weights[spec.mapFromAllChannels == true ? Self.all : DefectFamily.local.rawValue] ?? []
-        var w = spec.channels.indices.map { i in spec.channels[i].hasMap && i < local.count ? local[i] : 0 }
-        if !w.contains(where: { $0 > 0 }) { w = spec.channels.map { $0.hasMap ? 1 : 0 } }
+        var drawn = spec.channels.map { $0.hasMap && (spec.mapLayers?.contains($0.layer) ?? true) }
+        if !drawn.contains(true) { drawn = spec.channels.map(\.hasMap) }     // no map channel in those blocks
+        var w = spec.channels.indices.map { i in drawn[i] && i < local.count ? local[i] : 0 }
+        if !w.contains(where: { $0 > 0 }) { w = drawn.map { $0 ? 1 : 0 } }
         let total = w.reduce(0, +)
         return total > 0 ? w.map { $0 / total } : w
     }

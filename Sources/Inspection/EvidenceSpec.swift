@@ -132,6 +132,11 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// Whether every map channel draws the anomaly map, weighted as in the combined score (`nil` = only the
     /// local family's map channels, as profiles written before this option).
     public var mapFromAllChannels: Bool?
+    /// The blocks whose patch channels draw the anomaly map (`nil` = every map channel the weights pick, as
+    /// profiles written before this option). The standard recipe draws it from the mid-depth block 9 at both
+    /// scales: the 448 px last layer separates whole images but blurs where a flaw is (on the 13 auxiliary
+    /// categories it cut the map's AUPRO from 64 to 42; `Scripts/map_variants_offline.py`).
+    public var mapLayers: [Int]?
     /// How a one-reference profile calibrates its channels (`nil` = ``SingleReferenceCalibration/selfWindow``).
     public var singleReference: SingleReferenceCalibration?
     /// From this many references on, each channel's z enters the weighted sum as softplus(z) = log(1 + e^z)
@@ -284,6 +289,7 @@ extension EvidenceSpec {
         s.maskObjectsOnly = true
         s.foregroundScope = .patchMaps
         s.softplusFromReferences = 2
+        s.mapLayers = [9]
         return s
     }()
 

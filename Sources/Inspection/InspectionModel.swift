@@ -271,6 +271,18 @@ public final class InspectionModel: @unchecked Sendable {
         }
     }
 
+    /// Each map channel's calibrated z map at the original image size, unsmoothed (channel index in the spec,
+    /// map): what the inspection map is a weighted sum of.
+    public func channelMaps(_ f: ImageFeatures, profile: Profile) throws -> [(channel: Int, map: Image)] {
+        try check(profile)
+        let raw = profile.references.evidence(f, spec: spec)
+        return spec.channels.indices.filter { spec.channels[$0].hasMap }.map { i in
+            var w = [Double](repeating: 0, count: spec.channels.count)
+            w[i] = 1
+            return (i, originalMap(gridMap(raw, calibration: profile.calibration, weights: w), image: f, smoothing: false))
+        }
+    }
+
     func check(_ profile: Profile) throws {
         guard profile.header.model == name else {
             throw InspectionError.profileMismatch("built by model '\(profile.header.model)', this is '\(name)'")

@@ -277,10 +277,17 @@ enum RecipeVariant: String, CaseIterable {
     /// The default before 2026-12-07 (second late-night round): the six channels without the feature statistics
     /// at 448 px block 9.
     case sixChannels = "six-channels"
+    /// The default's map drawn from every local patch channel, the 448 px last layer too (the map before
+    /// 2026-12-08; the score does not change).
+    case mapAllDepths = "map-all-depths"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
+        // Every other variant is an earlier default or an ablation of one, all of which drew the map from every
+        // local patch channel: so their commands in docs/RESULTS.md reproduce their pixel numbers.
+        s.mapLayers = nil
         switch self {
+        case .mapAllDepths: break
         case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2
         case .viewsCalibrate: s.calibrationViewKind = .cropsRotations; s.viewsCalibrateChannels = true
         case .viewsLearned:

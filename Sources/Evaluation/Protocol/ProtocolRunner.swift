@@ -91,6 +91,14 @@ public final class ProtocolRunner {
                             scores = results.map { Float($0.score) }
                             decisions = results.map { ($0.falseAlarmRate, profile.decision?.standardized($0.score),
                                                        profile.decision?.studentTFalseAlarmRate($0.score)) }
+                            if let dump = ProcessInfo.processInfo.environment["VTFUSION_DUMP_CHANNEL_MAPS"] {
+                                try Self.dumpChannelMaps(dir: dump, model: model, profile: profile, features: keep.map { cache!.test[$0] },
+                                                         masks: keep.map { test.samples[$0].isAnomalous ? test.masks[$0] : nil },
+                                                         labels: keep.map { test.samples[$0].isAnomalous },
+                                                         defects: keep.map { test.samples[$0].defectType },
+                                                         maps: maps, scores: scores, size: size,
+                                                         name: "\(method.name)_\(category.name)_k\(k)_s\(seed)")
+                            }
                             channelZ = results.map(\.channelZ)
                             calibration = profile.calibration
                             regionCounts = try zip(keep, results).map { (i, r) in
