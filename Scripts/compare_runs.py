@@ -3,7 +3,7 @@
 
 For each (method, k): image AUROC over all defects, over the local and the global families (good test images
 against that family's defects), and pixel AUPRO, each the mean over categories of the per-category mean over
-seeds; then, per category, the first method's image AUROC against the best other method.
+seeds, and pixel AUROC; then, per category, the first method's image AUROC against the best other method.
 Runs are pooled over the files; a (method, category, k, seed) found in several files is taken from the first
 (so a re-run can be listed before an older run that also has it).
 
@@ -49,15 +49,16 @@ def main(paths):
                     per[key][(run["category"], fam)].append(auroc(pos, neg))
             if run.get("pixel"):
                 per[key][(run["category"], "aupro")].append(run["pixel"]["aupro"])
+                per[key][(run["category"], "pixel auroc")].append(run["pixel"]["auroc"])
     shots = sorted({k for (_, k) in per})
-    print("| method | k | seeds per category | image AUROC | local families | global families | pixel AUPRO |")
-    print("|---|---|---|---|---|---|---|")
+    print("| method | k | seeds per category | image AUROC | local families | global families | pixel AUPRO | pixel AUROC |")
+    print("|---|---|---|---|---|---|---|---|")
     for k in shots:
         for m in order:
             d = per.get((m, k))
             if not d:
                 continue
-            cells = [100 * mean([mean(v) for (c, sl), v in d.items() if sl == s]) for s in ("all", "local", "global", "aupro")]
+            cells = [100 * mean([mean(v) for (c, sl), v in d.items() if sl == s]) for s in ("all", "local", "global", "aupro", "pixel auroc")]
             seeds = sorted({len(v) for (c, sl), v in d.items() if sl == "all"})
             print(f"| {m} | {k} | {'/'.join(map(str, seeds))} | " + " | ".join(f"{x:.1f}" for x in cells) + " |")
     first = order[0]

@@ -133,9 +133,9 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// local family's map channels, as profiles written before this option).
     public var mapFromAllChannels: Bool?
     /// The blocks whose patch channels draw the anomaly map (`nil` = every map channel the weights pick, as
-    /// profiles written before this option). The standard recipe draws it from the mid-depth block 9 at both
-    /// scales: the 448 px last layer separates whole images but blurs where a flaw is (on the 13 auxiliary
-    /// categories it cut the map's AUPRO from 64 to 42; `Scripts/map_variants_offline.py`).
+    /// profiles written before this option). Block 9 alone (`eval --ablation mid-depth-map`) lifts the map's
+    /// AUPRO by about 10 points, but draws about three times as many regions off the defects at the same level,
+    /// so the standard recipe does not set it yet (docs/RESULTS.md).
     public var mapLayers: [Int]?
     /// How a one-reference profile calibrates its channels (`nil` = ``SingleReferenceCalibration/selfWindow``).
     public var singleReference: SingleReferenceCalibration?
@@ -289,7 +289,6 @@ extension EvidenceSpec {
         s.maskObjectsOnly = true
         s.foregroundScope = .patchMaps
         s.softplusFromReferences = 2
-        s.mapLayers = [9]
         return s
     }()
 

@@ -277,17 +277,14 @@ enum RecipeVariant: String, CaseIterable {
     /// The default before 2026-12-07 (second late-night round): the six channels without the feature statistics
     /// at 448 px block 9.
     case sixChannels = "six-channels"
-    /// The default's map drawn from every local patch channel, the 448 px last layer too (the map before
-    /// 2026-12-08; the score does not change).
-    case mapAllDepths = "map-all-depths"
+    /// The anomaly map drawn from the mid-depth (block 9) patch channels only, at 448 and 224 px, leaving out
+    /// the 448 px last layer (``EvidenceSpec/mapLayers``; the score does not change).
+    case midDepthMap = "mid-depth-map"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
-        // Every other variant is an earlier default or an ablation of one, all of which drew the map from every
-        // local patch channel: so their commands in docs/RESULTS.md reproduce their pixel numbers.
-        s.mapLayers = nil
         switch self {
-        case .mapAllDepths: break
+        case .midDepthMap: s.mapLayers = [9]
         case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2
         case .viewsCalibrate: s.calibrationViewKind = .cropsRotations; s.viewsCalibrateChannels = true
         case .viewsLearned:
