@@ -28,7 +28,7 @@ public enum DefectRegions {
     /// Most regions reported per image.
     public static let maxRegions = 32
 
-    public static func find(in map: Image, level: Float, minArea: Int) -> [DefectRegion] {
+    public static func find(in map: Image, level: Float, minArea: Int, peakFraction: Double? = nil) -> [DefectRegion] {
         let (w, h) = (map.width, map.height)
         let mask = map.samples.map { $0 >= level ? UInt8(1) : 0 }
         let labeling = mask.withUnsafeBufferPointer { ConnectedComponents.label($0, width: w, height: h) }
@@ -44,7 +44,8 @@ public enum DefectRegions {
             acc[r - 1].n += 1; acc[r - 1].sum += v; acc[r - 1].peak = max(acc[r - 1].peak, v)
         }
         let total = Double(max(w * h, 1))
-        return acc.filter { $0.n >= max(1, minArea) }
+        let floor = peakFraction.map { Double(level) + $0 * (acc.map(\.peak).max()! - Double(level)) } ?? -Double.infinity
+        return acc.filter { $0.n >= max(1, minArea) && $0.peak >= floor }
             .map { a in DefectRegion(x: a.x0, y: a.y0, width: a.x1 - a.x0 + 1, height: a.y1 - a.y0 + 1, area: a.n,
                                      areaPercent: 100 * Double(a.n) / total, peak: a.peak, mean: a.sum / Double(a.n)) }
             .sorted { $0.peak > $1.peak }

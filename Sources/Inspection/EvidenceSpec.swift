@@ -137,6 +137,10 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// AUPRO by about 10 points, but draws about three times as many regions off the defects at the same level,
     /// so the standard recipe does not set it yet (docs/RESULTS.md).
     public var mapLayers: [Int]?
+    /// A defect region (a connected part of the map above the profile's level) is kept only when its peak reaches
+    /// `level + fraction x (the image's highest map value - level)`: weaker blobs beside the strongest are dropped
+    /// (`nil` = every part above the level, as profiles written before this option).
+    public var regionPeakFraction: Double?
     /// How a one-reference profile calibrates its channels (`nil` = ``SingleReferenceCalibration/selfWindow``).
     public var singleReference: SingleReferenceCalibration?
     /// From this many references on, each channel's z enters the weighted sum as softplus(z) = log(1 + e^z)

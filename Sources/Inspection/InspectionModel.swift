@@ -256,7 +256,7 @@ public final class InspectionModel: @unchecked Sendable {
             let (score, families) = cal.score(z: z)
             let map = originalMap(gridMap(raw, calibration: cal, weights: mapWeights), image: f, smoothing: smoothing)
             let decision = profile.decision
-            var regions = profile.header.regionLevel.map { DefectRegions.find(in: map, level: Float($0), minArea: minRegionArea) } ?? []
+            var regions = profile.header.regionLevel.map { DefectRegions.find(in: map, level: Float($0), minArea: minRegionArea, peakFraction: spec.regionPeakFraction) } ?? []
             if let naming, let referenceMean, f.scales[naming.namer.scale]?.layers[naming.namer.layer] != nil {
                 for i in regions.indices {
                     let r = regions[i]

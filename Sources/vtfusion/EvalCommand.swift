@@ -280,11 +280,15 @@ enum RecipeVariant: String, CaseIterable {
     /// The anomaly map drawn from the mid-depth (block 9) patch channels only, at 448 and 224 px, leaving out
     /// the 448 px last layer (``EvidenceSpec/mapLayers``; the score does not change).
     case midDepthMap = "mid-depth-map"
+    /// ``midDepthMap`` with regions kept only when their peak reaches half-way from the profile's level to the
+    /// image's peak (``EvidenceSpec/regionPeakFraction`` 0.5).
+    case midDepthMapPeakRegions = "mid-depth-map-peak-regions"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
         switch self {
         case .midDepthMap: s.mapLayers = [9]
+        case .midDepthMapPeakRegions: s.mapLayers = [9]; s.regionPeakFraction = 0.5
         case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2
         case .viewsCalibrate: s.calibrationViewKind = .cropsRotations; s.viewsCalibrateChannels = true
         case .viewsLearned:

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Inspection
 import XCTest
 @testable import Evaluation
@@ -14,6 +15,25 @@ final class RegionMatchingTests: XCTestCase {
         for y in 2...4 { for x in 2...4 { mask[y * w + x] = 255 } }       // defect 1 overlaps A
         mask[7 * w + 0] = 1                                                // defect 2, nowhere near a region
         return (map, mask, w, h)
+    }
+
+    func testPeakFractionKeepsOnlyTheRegionsNearTheImagesPeak() {
+        var s = scene()
+        for y in 1...3 { for x in 1...3 { s.map[y * s.w + x] = 9 } }     // blob A (on the defect) is now the strongest
+        // level 1, peak 9: fraction 0.5 keeps parts whose peak reaches 5: A only (B peaks at 3; the speck at 5 is
+        // under minArea and its peak does not count against the floor more than A's).
+        let all = RegionCounts.image(map: s.map, mask: s.mask, width: s.w, height: s.h, level: 1, minArea: 2, flagged: true)
+        let near = RegionCounts.image(map: s.map, mask: s.mask, width: s.w, height: s.h, level: 1, peakFraction: 0.5, minArea: 2, flagged: true)
+        XCTAssertEqual([all.predicted, all.predictedOnDefect], [2, 1])
+        XCTAssertEqual([near.predicted, near.predictedOnDefect], [1, 1])
+        XCTAssertEqual(near.groundTruthFound, all.groundTruthFound)
+        // Fraction 0 is every part above the level; the regions `inspect` draws follow the same rule.
+        XCTAssertEqual(RegionCounts.image(map: s.map, mask: s.mask, width: s.w, height: s.h, level: 1, peakFraction: 0, minArea: 2, flagged: true), all)
+        let image = Image(width: s.w, height: s.h, channels: 1, samples: s.map)
+        XCTAssertEqual(DefectRegions.find(in: image, level: 1, minArea: 2).count, 2)
+        let kept = DefectRegions.find(in: image, level: 1, minArea: 2, peakFraction: 0.5)
+        XCTAssertEqual(kept.map(\.peak), [9])
+        XCTAssertEqual([kept[0].x, kept[0].y, kept[0].width, kept[0].height], [1, 1, 3, 3])
     }
 
     func testRegionsOnAndOffDefectsAndFoundTruth() {

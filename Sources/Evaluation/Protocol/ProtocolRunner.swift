@@ -264,6 +264,7 @@ public final class ProtocolRunner {
         let sigma = profile.spec.sigma
         let smoothed = sigma > 0 ? GaussianBlur.apply(map.samples, width: map.width, height: map.height, sigma: sigma) : map.samples
         return RegionCounts.image(map: smoothed, mask: mask, width: map.width, height: map.height, level: Float(level),
+                                  peakFraction: profile.spec.regionPeakFraction,
                                   minArea: minArea, flagged: true)
     }
 }

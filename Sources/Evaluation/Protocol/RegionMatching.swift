@@ -32,21 +32,27 @@ public struct RegionCounts: Codable, Equatable, Sendable {
 
     /// Counts of one image. `map` is the smoothed anomaly map, `mask` the ground truth at the same size
     /// (non-zero = defect; `nil` = a good image with no defect pixels).
-    public static func image(map: [Float], mask: [UInt8]?, width: Int, height: Int, level: Float, minArea: Int,
-                             flagged: Bool) -> RegionCounts {
+    public static func image(map: [Float], mask: [UInt8]?, width: Int, height: Int, level: Float,
+                             peakFraction: Double? = nil, minArea: Int, flagged: Bool) -> RegionCounts {
         precondition(map.count == width * height && (mask?.count ?? map.count) == map.count, "RegionCounts: size mismatch")
         var c = RegionCounts()
         var predictedPixel = [Bool](repeating: false, count: map.count)
         if flagged {
             let labeling = ConnectedComponents.label(map.map { $0 >= level ? UInt8(1) : 0 }, width: width, height: height)
             var onDefect = [Bool](repeating: false, count: labeling.count)
+            // As ``DefectRegions/find(in:level:minArea:peakFraction:)``: with a peak fraction, a part is kept only
+            // when its peak reaches level + fraction x (the image's peak - level).
+            var peaks = [Float](repeating: -.infinity, count: labeling.count)
+            for i in map.indices where labeling.labels[i] > 0 { peaks[Int(labeling.labels[i]) - 1] = max(peaks[Int(labeling.labels[i]) - 1], map[i]) }
+            let floor = peakFraction.map { Double(level) + $0 * (Double(peaks.max() ?? level) - Double(level)) } ?? -Double.infinity
+            let kept = (0..<labeling.count).map { labeling.sizes[$0] >= max(1, minArea) && Double(peaks[$0]) >= floor }
             for i in map.indices {
                 let r = Int(labeling.labels[i])
-                guard r > 0, labeling.sizes[r - 1] >= max(1, minArea) else { continue }
+                guard r > 0, kept[r - 1] else { continue }
                 predictedPixel[i] = true
                 if let mask, mask[i] != 0 { onDefect[r - 1] = true }
             }
-            for r in 0..<labeling.count where labeling.sizes[r] >= max(1, minArea) {
+            for r in 0..<labeling.count where kept[r] {
                 c.predicted += 1
                 if onDefect[r] { c.predictedOnDefect += 1 }
             }
