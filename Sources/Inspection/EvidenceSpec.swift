@@ -133,9 +133,10 @@ public struct EvidenceSpec: Codable, Sendable, Equatable {
     /// local family's map channels, as profiles written before this option).
     public var mapFromAllChannels: Bool?
     /// The blocks whose patch channels draw the anomaly map (`nil` = every map channel the weights pick, as
-    /// profiles written before this option). Block 9 alone (`eval --ablation mid-depth-map`) lifts the map's
-    /// AUPRO by about 10 points, but draws about three times as many regions off the defects at the same level,
-    /// so the standard recipe does not set it yet (docs/RESULTS.md).
+    /// profiles written before this option). The standard recipe draws it from block 9 at 448 and 224 px: the
+    /// 448 px last layer separates whole images but blurs where a flaw is (AUPRO 9 to 19 points higher without it
+    /// on the target categories; docs/RESULTS.md). Alone it draws more regions off the defects, hence
+    /// ``regionPeakFraction``.
     public var mapLayers: [Int]?
     /// A defect region (a connected part of the map above the profile's level) is kept only when its peak reaches
     /// `level + fraction x (the image's highest map value - level)`: weaker blobs beside the strongest are dropped
@@ -293,6 +294,8 @@ extension EvidenceSpec {
         s.maskObjectsOnly = true
         s.foregroundScope = .patchMaps
         s.softplusFromReferences = 2
+        s.mapLayers = [9]
+        s.regionPeakFraction = 0.5
         return s
     }()
 

@@ -278,15 +278,26 @@ enum RecipeVariant: String, CaseIterable {
     /// at 448 px block 9.
     case sixChannels = "six-channels"
     /// The anomaly map drawn from the mid-depth (block 9) patch channels only, at 448 and 224 px, leaving out
-    /// the 448 px last layer (``EvidenceSpec/mapLayers``; the score does not change).
+    /// the 448 px last layer (``EvidenceSpec/mapLayers``; the score does not change), every region above the
+    /// level kept.
     case midDepthMap = "mid-depth-map"
     /// ``midDepthMap`` with regions kept only when their peak reaches half-way from the profile's level to the
-    /// image's peak (``EvidenceSpec/regionPeakFraction`` 0.5).
+    /// image's peak (``EvidenceSpec/regionPeakFraction`` 0.5): the default since 2026-12-08, kept so that the
+    /// commands in docs/RESULTS.md still run.
     case midDepthMapPeakRegions = "mid-depth-map-peak-regions"
+    /// The map before 2026-12-08: drawn from every local patch channel (the 448 px last layer too), every region
+    /// above the level kept.
+    case allDepthsMap = "all-depths-map"
 
     func apply(to standard: EvidenceSpec) -> EvidenceSpec {
         var s = standard
+        // Every other variant is an earlier default or an ablation of one, all of which drew the map from every
+        // local patch channel and kept every region: so their commands in docs/RESULTS.md reproduce their pixel
+        // and region numbers.
+        s.mapLayers = nil
+        s.regionPeakFraction = nil
         switch self {
+        case .allDepthsMap: break
         case .midDepthMap: s.mapLayers = [9]
         case .midDepthMapPeakRegions: s.mapLayers = [9]; s.regionPeakFraction = 0.5
         case .learnedWeights: s.learnedWeightShare = 0.5; s.syntheticPerFamily = 2

@@ -36,7 +36,10 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.viewsCalibrate.apply(to: standard).calibrationViewKind, .cropsRotations)
         XCTAssertEqual(standard.calibrationViewKind, .flips)
         XCTAssertEqual(standard.viewsCalibrateChannels, true)
-        XCTAssertEqual(RecipeVariant.flipViewsCalibrate.apply(to: standard), standard)
+        var previousMap = standard
+        previousMap.mapLayers = nil
+        previousMap.regionPeakFraction = nil
+        XCTAssertEqual(RecipeVariant.flipViewsCalibrate.apply(to: standard), previousMap)
         let before = RecipeVariant.cropViews.apply(to: standard)
         XCTAssertNil(before.calibrationViewKind)
         XCTAssertNil(before.viewsCalibrateChannels)
@@ -49,15 +52,24 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertEqual(RecipeVariant.gridViews.apply(to: standard), RecipeVariant.gridViews.apply(to: RecipeVariant.meanKNNAlways.apply(to: standard)),
                        "grid-views is the whole default before 2026-12-07 (evening)")
         XCTAssertEqual(standard.channels.map { $0.minReferences ?? 1 }, standard.channels.map { $0.kind == .meanKNN ? 2 : 1 })
-        XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.meanKNNFromTwo.apply(to: standard), previousMap)
         XCTAssertEqual(RecipeVariant.meanKNNAlways.apply(to: standard).channels.map { $0.minReferences ?? 1 }, [1, 1, 1, 1, 1, 1, 1])
         // Seven channels; the mean distance sits out object profiles. six-channels is the recipe before the feature
         // statistics at 448 px, five-channels the one before the 224 px mid-depth channel too.
         XCTAssertEqual(standard.channels.map(\.description),
                        ["patch-knn@448/L9", "patch-knn@448/L12", "patch-knn@224/L12", "mean-knn@224/L12", "feature-stats@224/L12", "patch-knn@224/L9",
                         "feature-stats@448/L9"])
-        // The map from every local patch channel; mid-depth-map draws it from block 9 only.
-        XCTAssertNil(standard.mapLayers)
+        // The map from the mid-depth blocks; every variant (earlier defaults and their ablations) draws it from
+        // every local patch channel, as they did.
+        XCTAssertEqual(standard.mapLayers, [9])
+        XCTAssertEqual(standard.regionPeakFraction, 0.5)
+        for v in RecipeVariant.allCases where v != .midDepthMap && v != .midDepthMapPeakRegions {
+            XCTAssertNil(v.apply(to: standard).mapLayers, v.rawValue)
+            XCTAssertNil(v.apply(to: standard).regionPeakFraction, v.rawValue)
+        }
+        XCTAssertEqual(RecipeVariant.allDepthsMap.apply(to: standard), previousMap)
+        XCTAssertEqual(RecipeVariant.midDepthMapPeakRegions.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.midDepthMap.apply(to: standard).regionPeakFraction, nil)
         XCTAssertEqual(RecipeVariant.midDepthMap.apply(to: standard).mapLayers, [9])
         let six = RecipeVariant.sixChannels.apply(to: standard)
         XCTAssertEqual(six.channels, Array(standard.channels.prefix(6)))
@@ -92,7 +104,7 @@ final class ArgumentValidationTests: XCTestCase {
         let pair = RecipeVariant.mid224Pair.apply(to: standard)
         XCTAssertEqual(pair.channels.map(\.description), five.channels.map(\.description) + ["patch-knn@224/L6", "patch-knn@224/L9"])
         XCTAssertTrue(pair.channels.allSatisfy { $0.onObjects == nil })
-        XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.dihedralViews.apply(to: standard), previousMap)
         XCTAssertEqual(RecipeVariant.topHalfPercent.apply(to: standard).topFraction, 0.005)
         XCTAssertEqual(RecipeVariant.halvesCalibration.apply(to: standard).singleReference, .halves)
         XCTAssertEqual(RecipeVariant.rotations45Halves.apply(to: standard).views, .rotations45)
@@ -101,12 +113,13 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertTrue(standard.foregroundMask)
         XCTAssertEqual(standard.maskObjectsOnly, true)
         XCTAssertEqual(standard.foregroundScope, .patchMaps)
-        XCTAssertEqual(RecipeVariant.objectMaskMaps.apply(to: standard), standard)
+        XCTAssertEqual(RecipeVariant.objectMaskMaps.apply(to: standard), previousMap)
         XCTAssertEqual(RecipeVariant.objectMask.apply(to: standard).foregroundScope, .allChannels)
         XCTAssertNil(RecipeVariant.foregroundMask.apply(to: standard).maskObjectsOnly)
         XCTAssertFalse(RecipeVariant.noMask.apply(to: standard).foregroundMask)
-        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == standard }, [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps, .mid224, .meanKNNSurfaces, .mid224Map],
-                       "every variant but the seven kept for old commands changes the recipe")
+        XCTAssertEqual(RecipeVariant.allCases.filter { $0.apply(to: standard) == previousMap },
+                       [.flipViewsCalibrate, .meanKNNFromTwo, .dihedralViews, .objectMaskMaps, .mid224, .meanKNNSurfaces, .mid224Map, .allDepthsMap],
+                       "every variant but the seven kept for old commands (and the previous map) changes the recipe's score")
     }
 
     func testTrainFlagsRaiseFlagErrorNamingTheFlag() throws {
