@@ -162,7 +162,7 @@ def main():
     global CONTEXT, BASE
     CONTEXT = not args.no_context
     BASE = [int(i) for i in args.base.split(",")] if args.base else None
-    runs = [r for r in load(args.dirs) if r["method"] == "vtfusion"]
+    runs = [r for r in load(args.dirs) if r["method"].startswith("vtfusion")]
     cats = sorted({r["category"] for r in runs})
     ks = sorted({r["k"] for r in runs})
     print(f"{len(runs)} runs, categories {cats}")

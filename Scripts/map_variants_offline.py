@@ -45,7 +45,7 @@ def main():
     res = {}
     for d in args.dirs:
         for r in load([d]):
-            if r["method"] != "vtfusion":
+            if not r["method"].startswith("vtfusion"):
                 continue
             masks = r["x"][:, -1]
             for n, f in variants.items():
